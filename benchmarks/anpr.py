@@ -1,0 +1,386 @@
+"""ANPR accuracy and latency on folders of real plate images.
+
+    python -m benchmarks.anpr --data ../shared/data/plates/pk --data ../shared/data/plates/openalpr-eu
+
+``--scenes DIR`` reads the scene generator's samples (``clip.mp4`` + ``truth.json``, in DIR
+or its sub-folders): per vehicle, up to 5 frames where its plate is largest, with the true
+vehicle boxes, fused into one reading per track.
+
+A folder is either a ``labels.csv`` of plate crops (columns ``file`` and ``plate``,
+optionally ``legible``) or per-image ``.txt`` files (``file<TAB>x<TAB>y<TAB>w<TAB>h<TAB>text``)
+of full scenes with the plate box. Crops are read as crops; scenes are read twice: from the
+true plate box (with a small margin) and from the whole image (localisation + recognition).
+
+Accuracy counts the best answer (the text, or the top candidate when the result is
+unreadable); ``wrong_confident`` is the share of answers above the confidence threshold
+that are wrong. The naive baseline is EasyOCR's ``readtext`` on the same crop, joined.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import statistics
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from enforcement.events import PlateReading
+from ocr import get_plate_reader
+from ocr.formats import canonical, edit_distance
+from ocr.reader import PlateReader
+
+# Margin around a true plate box, as a share of its width and height.
+_BOX_MARGIN = (0.12, 0.25)
+
+
+@dataclass(frozen=True)
+class Sample:
+    image_path: Path
+    truth: str
+    box_xywh: tuple[int, int, int, int] | None = None
+
+
+@dataclass
+class Tally:
+    """Answers of one method on one set."""
+
+    name: str
+    exact: int = 0
+    confident: int = 0
+    confident_wrong: int = 0
+    char_errors: int = 0
+    truth_chars: int = 0
+    n: int = 0
+    latencies_ms: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    def add(self, truth: str, answer: str, *, confident: bool, latency_ms: float) -> None:
+        truth_key, answer_key = canonical(truth), canonical(answer)
+        self.n += 1
+        right = truth_key == answer_key
+        self.exact += right
+        self.char_errors += edit_distance(truth_key, answer_key)
+        self.truth_chars += len(truth_key)
+        if confident:
+            self.confident += 1
+            self.confident_wrong += not right
+        if not right:
+            self.failures.append(
+                f"{truth} -> {answer or '(none)'}{' (confident)' if confident else ''}"
+            )
+        self.latencies_ms.append(latency_ms)
+
+    def rate(self) -> float:
+        return self.exact / self.n if self.n else float("nan")
+
+    def cer(self) -> float:
+        return self.char_errors / self.truth_chars if self.truth_chars else float("nan")
+
+    def wrong_confident(self) -> float:
+        return self.confident_wrong / self.confident if self.confident else 0.0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parse_args(argv)
+    reader = get_plate_reader(args.model_dir)
+    reader.min_confidence = args.threshold
+    started = time.perf_counter()
+    _ = reader.recogniser
+    load_s = time.perf_counter() - started
+    naive = _NaiveEasyOcr(reader) if not args.no_naive else None
+    print(f"model load: {load_s:.2f} s   confidence threshold: {args.threshold}")
+    all_tallies: dict[str, list[Tally]] = {
+        "main": [],
+        "box": [],
+        "naive": [],
+        "crop": [],
+        "scenes": [],
+    }
+    for scenes_dir in args.scenes:
+        for sample_dir in _sample_dirs(Path(scenes_dir)):
+            tally = _run_scene(reader, sample_dir)
+            all_tallies["scenes"].append(tally)
+            _print_set(
+                sample_dir.name, {"main": tally}, scenes=False, show_failures=args.show_failures
+            )
+    for data_dir in args.data:
+        samples = list(_load_samples(Path(data_dir)))[: args.limit or None]
+        if not samples:
+            print(
+                f"{data_dir}: no samples found (expected labels.csv or .txt files)", file=sys.stderr
+            )
+            return 2
+        scenes = samples[0].box_xywh is not None
+        tallies = _run_set(reader, naive, samples, scenes=scenes, name=Path(data_dir).name)
+        for key, tally in tallies.items():
+            all_tallies[key].append(tally)
+        _print_set(Path(data_dir).name, tallies, scenes=scenes, show_failures=args.show_failures)
+    _print_result(all_tallies)
+    return 0
+
+
+def _run_set(
+    reader: PlateReader,
+    naive: _NaiveEasyOcr | None,
+    samples: list[Sample],
+    *,
+    scenes: bool,
+    name: str,
+) -> dict[str, Tally]:
+    main_tally, box_tally = (
+        Tally(f"{name}: whole image" if scenes else f"{name}: crop"),
+        Tally(f"{name}: given box"),
+    )
+    naive_tally, crop_tally = Tally(f"{name}: naive EasyOCR"), Tally(f"{name}: recognition alone")
+    for sample in samples:
+        image = cv2.imread(str(sample.image_path))
+        if image is None:
+            print(f"skipped unreadable image {sample.image_path}", file=sys.stderr)
+            continue
+        crop = _box_crop(image, sample.box_xywh) if scenes else image
+        started = time.perf_counter()
+        reading = reader.read_crop(crop)
+        crop_ms = (time.perf_counter() - started) * 1000
+        target = box_tally if scenes else main_tally
+        target.add(
+            sample.truth, _answer(reading), confident=not reading.unreadable, latency_ms=crop_ms
+        )
+        crop_tally.add(
+            sample.truth, _answer(reading), confident=not reading.unreadable, latency_ms=crop_ms
+        )
+        if scenes:
+            started = time.perf_counter()
+            reading = reader.read_track([(image, None)])
+            scene_ms = (time.perf_counter() - started) * 1000
+            main_tally.add(
+                sample.truth,
+                _answer(reading),
+                confident=not reading.unreadable,
+                latency_ms=scene_ms,
+            )
+        if naive is not None:
+            started = time.perf_counter()
+            text = naive.read(crop)
+            naive_tally.add(
+                sample.truth,
+                text,
+                confident=True,
+                latency_ms=(time.perf_counter() - started) * 1000,
+            )
+    tallies = {"main": main_tally, "crop": crop_tally}
+    if scenes:
+        tallies["box"] = box_tally
+    if naive is not None:
+        tallies["naive"] = naive_tally
+    return tallies
+
+
+def _answer(reading: PlateReading) -> str:
+    if reading.text:
+        return reading.text
+    return reading.candidates[0][0] if reading.candidates else ""
+
+
+class _NaiveEasyOcr:
+    """EasyOCR as a newcomer would use it: ``readtext`` on the crop, texts joined."""
+
+    def __init__(self, reader: PlateReader) -> None:
+        # The PlateReader's own EasyOCR Reader: same weights, no second load.
+        self._reader = reader.easyocr_reader
+
+    def read(self, crop_bgr: np.ndarray) -> str:
+        return "".join(self._reader.readtext(crop_bgr, detail=0))
+
+
+def _print_set(name: str, tallies: dict[str, Tally], *, scenes: bool, show_failures: bool) -> None:
+    print()
+    print(f"== {name} ({tallies['main'].n} images) ==")
+    print(
+        f"{'method':38} {'exact':>7} {'CER':>6} {'confident':>9} {'wrong|conf':>10} {'p50 ms':>7} {'p95 ms':>7}"
+    )
+    rows = [tallies["main"]]
+    if scenes:
+        rows.append(tallies["box"])
+    if "naive" in tallies:
+        rows.append(tallies["naive"])
+    for tally in rows:
+        p50, p95 = _percentiles(tally.latencies_ms)
+        confident = f"{tally.confident / tally.n:.0%}" if tally.n else "-"
+        wrong = f"{tally.wrong_confident():.1%}" if tally is not tallies.get("naive") else "-"
+        print(
+            f"{tally.name:38} {tally.rate():7.1%} {tally.cer():6.3f} {confident:>9} {wrong:>10} {p50:7.1f} {p95:7.1f}"
+        )
+    if "naive" in tallies:
+        ours = tallies["box"] if scenes else tallies["main"]
+        gain = ours.rate() - tallies["naive"].rate()
+        print(f"beats naive EasyOCR on the same crops by {gain * 100:+.1f} points (exact match)")
+    if show_failures:
+        for tally in rows[:2]:
+            for failure in tally.failures:
+                print(f"  miss [{tally.name}] {failure}")
+
+
+def _print_result(all_tallies: dict[str, list[Tally]]) -> None:
+    def pooled(tallies: list[Tally]) -> Tally:
+        total = Tally("all")
+        for tally in tallies:
+            total.exact += tally.exact
+            total.n += tally.n
+            total.confident += tally.confident
+            total.confident_wrong += tally.confident_wrong
+            total.char_errors += tally.char_errors
+            total.truth_chars += tally.truth_chars
+            total.latencies_ms += tally.latencies_ms
+        return total
+
+    scenes = pooled(all_tallies["scenes"]) if all_tallies["scenes"] else None
+    # With only generator scenes, they are the headline; otherwise they get their own key.
+    main = pooled(all_tallies["main"]) if all_tallies["main"] else (scenes or Tally("none"))
+    crop = pooled(all_tallies["crop"])
+    box = pooled(all_tallies["box"]) if all_tallies["box"] else None
+    naive = pooled(all_tallies["naive"]) if all_tallies["naive"] else None
+    p50, p95 = _percentiles(main.latencies_ms)
+    rec_p50, rec_p95 = _percentiles(crop.latencies_ms)
+    print()
+    print(f"recognition alone per plate crop: p50 {rec_p50:.1f} ms, p95 {rec_p95:.1f} ms")
+    print(
+        f"per image (localisation + recognition where scenes): p50 {p50:.1f} ms, p95 {p95:.1f} ms"
+    )
+    print(
+        "RESULT "
+        f"exact={main.rate():.3f} "
+        f"exact_given_box={f'{box.rate():.3f}' if box else 'na'} "
+        f"cer={main.cer():.3f} "
+        f"wrong_confident={main.wrong_confident():.3f} "
+        f"naive_exact={f'{naive.rate():.3f}' if naive else 'na'} "
+        f"p50_ms={p50:.1f} p95_ms={p95:.1f} "
+        f"rec_p50_ms={rec_p50:.1f} "
+        + (f"track_exact={scenes.rate():.3f} tracks={scenes.n} " if scenes else "")
+        + f"n={main.n}"
+    )
+
+
+def _sample_dirs(root: Path) -> list[Path]:
+    if (root / "truth.json").exists():
+        return [root]
+    return sorted(path.parent for path in root.glob("*/truth.json"))
+
+
+def _run_scene(reader: PlateReader, sample_dir: Path, frames_per_track: int = 5) -> Tally:
+    """Per-track plate reading on a rendered clip, with the true vehicle boxes."""
+    truth = json.loads((sample_dir / "truth.json").read_text())
+    wanted: dict[str, list[dict]] = {}
+    for vehicle in truth["vehicles"]:
+        if not vehicle.get("plate"):
+            continue
+        visible = [
+            f
+            for f in vehicle["frames"]
+            if f.get("plate_box_px") and f.get("occluded_fraction", 0.0) < 0.5
+        ]
+        visible.sort(key=lambda f: -(f["plate_box_px"][2] - f["plate_box_px"][0]))
+        if visible:
+            wanted[vehicle["plate"]] = visible[:frames_per_track]
+    needed = {f["index"] for frames in wanted.values() for f in frames}
+    images = _decode_frames(sample_dir / "clip.mp4", needed)
+    tally = Tally(f"{sample_dir.name}: per track")
+    for plate, frames in wanted.items():
+        observations = [
+            (images[f["index"]], tuple(f["box_px"])) for f in frames if f["index"] in images
+        ]
+        started = time.perf_counter()
+        reading = reader.read_track(observations)
+        per_vehicle_ms = (time.perf_counter() - started) * 1000 / max(len(observations), 1)
+        tally.add(
+            plate, _answer(reading), confident=not reading.unreadable, latency_ms=per_vehicle_ms
+        )
+    return tally
+
+
+def _decode_frames(clip: Path, indices: set[int]) -> dict[int, np.ndarray]:
+    capture = cv2.VideoCapture(str(clip))
+    frames: dict[int, np.ndarray] = {}
+    index = 0
+    last = max(indices, default=-1)
+    while index <= last:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        if index in indices:
+            frames[index] = frame
+        index += 1
+    capture.release()
+    return frames
+
+
+def _load_samples(data_dir: Path) -> Iterator[Sample]:
+    labels = data_dir / "labels.csv"
+    if labels.exists():
+        with labels.open(newline="") as handle:
+            for row in csv.DictReader(handle):
+                if row.get("legible", "yes").strip().lower() in ("no", "false", "0"):
+                    continue
+                yield Sample(data_dir / row["file"], row["plate"])
+        return
+    for text_file in sorted(data_dir.glob("*.txt")):
+        for line in text_file.read_text().splitlines():
+            parts = line.strip().split("\t")
+            if len(parts) < 6:
+                continue
+            name, x, y, w, h, text = parts[:6]
+            yield Sample(data_dir / name, text, (int(x), int(y), int(w), int(h)))
+
+
+def _box_crop(image: np.ndarray, box_xywh: tuple[int, int, int, int] | None) -> np.ndarray:
+    if box_xywh is None:
+        return image
+    x, y, w, h = box_xywh
+    mx, my = int(_BOX_MARGIN[0] * w), int(_BOX_MARGIN[1] * h)
+    height, width = image.shape[:2]
+    return image[max(0, y - my) : min(height, y + h + my), max(0, x - mx) : min(width, x + w + mx)]
+
+
+def _percentiles(values: list[float]) -> tuple[float, float]:
+    if not values:
+        return float("nan"), float("nan")
+    if len(values) == 1:
+        return values[0], values[0]
+    cuts = statistics.quantiles(values, n=20, method="inclusive")
+    return statistics.median(values), cuts[18]
+
+
+def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--data", action="append", default=[], help="a plate folder (repeatable)")
+    parser.add_argument(
+        "--scenes", action="append", default=[], help="generator samples (clip.mp4 + truth.json)"
+    )
+    parser.add_argument("--limit", type=int, default=0, help="read at most N images per folder")
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=0.6,
+        help="confidence below which a reading is unreadable",
+    )
+    parser.add_argument("--no-naive", action="store_true", help="skip the naive EasyOCR baseline")
+    parser.add_argument("--show-failures", action="store_true", help="list every miss")
+    parser.add_argument(
+        "--model-dir", default=None, help="EasyOCR weights (default: the offline package)"
+    )
+    args = parser.parse_args(argv)
+    if not args.data and not args.scenes:
+        parser.error("give at least one --data or --scenes folder")
+    return args
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

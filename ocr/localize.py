@@ -1,0 +1,260 @@
+"""Plate localisation: candidate plate regions from rows of character blobs.
+
+A candidate is one row of similar blobs (a one-line plate) or two stacked rows of the
+same height (a Punjab two-line plate). Candidates are scored by how plate-like they are
+(number of characters, regular heights, light background, level baseline), rectified by
+rotating the baseline level, and handed to the recogniser, which has the last word.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from ocr.segment import TextLine, find_text_lines
+
+# Work at most this size: characters of a plate in a 1080p frame stay >= ~8 px.
+_MAX_WORK_SIDE_PX = 960
+# Plate crops smaller than this are upscaled first, so their characters can be segmented.
+_MIN_CROP_HEIGHT_PX = 120
+_MIN_CHAR_HEIGHT_PX = 7.0
+# A vehicle box narrower than this is enlarged (at most by the factor) before the search.
+_MIN_VEHICLE_WIDTH_PX = 720
+_MAX_UPSCALE = 4.0
+# A small photo is enlarged to this longest side before the search.
+_MIN_SCENE_SIDE_PX = 640
+# Margin of a candidate's crop around its characters, in character heights.
+_CROP_MARGIN_X = 1.2
+_CROP_MARGIN_Y = 1.0
+# A single row scores at most this, so a matching two-line pair can outrank it.
+_SINGLE_ROW_CEILING = 0.85
+
+
+@dataclass(frozen=True)
+class PlateLayout:
+    """The text rows of one plate, top to bottom, in the analysed image's pixels."""
+
+    rows: tuple[TextLine, ...]
+    score: float
+
+    @property
+    def two_line(self) -> bool:
+        return len(self.rows) == 2
+
+    @property
+    def char_height_px(self) -> float:
+        return max(row.char_height_px for row in self.rows)
+
+    @property
+    def xyxy(self) -> tuple[int, int, int, int]:
+        boxes = [row.xyxy for row in self.rows]
+        return (
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )
+
+    @property
+    def angle_deg(self) -> float:
+        widest = max(self.rows, key=lambda row: row.count)
+        return widest.angle_deg
+
+
+@dataclass(frozen=True)
+class PlateCandidate:
+    """A possible plate in a frame.
+
+    ``xyxy`` is in frame pixels; ``crop_bgr`` is the plate, rotated level, with a margin;
+    ``score`` in ``[0, 1]`` says how plate-like the blobs look (before recognition).
+    """
+
+    xyxy: tuple[float, float, float, float]
+    score: float
+    crop_bgr: np.ndarray = field(repr=False)
+    two_line: bool = False
+
+
+def find_layouts(gray: np.ndarray, *, plate_crop: bool) -> list[PlateLayout]:
+    """Candidate plates in a grayscale image, best first.
+
+    ``plate_crop`` says the image is (mostly) one plate, so its largest text wins; in a
+    scene every row of characters is a candidate.
+    """
+    height = gray.shape[0]
+    max_char = height * (0.8 if plate_crop else 0.2)
+    min_char = max(_MIN_CHAR_HEIGHT_PX, height * (0.12 if plate_crop else 0.0))
+    if max_char <= min_char:
+        return []
+    lines = find_text_lines(
+        gray, min_char_height_px=min_char, max_char_height_px=max_char, multi_scale=not plate_crop
+    )
+    rows = _merge_rows(lines)
+    layouts = [PlateLayout((row,), _SINGLE_ROW_CEILING * _row_score(row, gray)) for row in rows]
+    for top in rows:
+        for bottom in rows:
+            if _stacked(top, bottom):
+                score = _stacked_score(top, bottom, gray)
+                layouts.append(PlateLayout((top, bottom), score))
+    if plate_crop:
+        # In a crop the plate's own characters are the largest text (not "SINDH" below).
+        tallest = max((layout.char_height_px for layout in layouts), default=0.0)
+        layouts = [
+            PlateLayout(layout.rows, layout.score * (layout.char_height_px / tallest) ** 2)
+            for layout in layouts
+        ]
+    return sorted(layouts, key=lambda layout: -layout.score)
+
+
+def locate(
+    frame_bgr: np.ndarray,
+    *,
+    offset_xy: tuple[int, int] = (0, 0),
+    plate_crop: bool = False,
+    vehicle: bool = False,
+    limit: int = 3,
+) -> list[PlateCandidate]:
+    """Find up to ``limit`` plate candidates in a BGR image (a vehicle box or a frame).
+
+    ``vehicle`` says the image is one vehicle's box: a distant vehicle is enlarged first,
+    because its plate characters are ~3 % of its width and too small to segment.
+    """
+    height, width = frame_bgr.shape[:2]
+    scale = 1.0
+    if max(height, width) > _MAX_WORK_SIDE_PX:
+        scale = _MAX_WORK_SIDE_PX / max(height, width)
+    elif plate_crop and height < _MIN_CROP_HEIGHT_PX:
+        scale = _MIN_CROP_HEIGHT_PX / height
+    elif vehicle and width < _MIN_VEHICLE_WIDTH_PX:
+        scale = min(_MAX_UPSCALE, _MIN_VEHICLE_WIDTH_PX / width)
+    elif not plate_crop and not vehicle and max(height, width) < _MIN_SCENE_SIDE_PX:
+        scale = min(_MAX_UPSCALE, _MIN_SCENE_SIDE_PX / max(height, width))
+    interpolation = cv2.INTER_CUBIC if scale > 1.0 else cv2.INTER_AREA
+    work = (
+        frame_bgr
+        if scale == 1.0
+        else cv2.resize(frame_bgr, None, fx=scale, fy=scale, interpolation=interpolation)
+    )
+    gray = cv2.cvtColor(work, cv2.COLOR_BGR2GRAY)
+    candidates: list[PlateCandidate] = []
+    taken: list[tuple[int, int, int, int]] = []
+    for layout in find_layouts(gray, plate_crop=plate_crop):
+        if any(_overlaps(layout.xyxy, box) for box in taken):
+            continue
+        taken.append(layout.xyxy)
+        crop, box = _rectified_crop(work, layout)
+        x1, y1, x2, y2 = (value / scale for value in box)
+        frame_box = (x1 + offset_xy[0], y1 + offset_xy[1], x2 + offset_xy[0], y2 + offset_xy[1])
+        candidates.append(PlateCandidate(frame_box, layout.score, crop, layout.two_line))
+        if len(candidates) >= limit:
+            break
+    return candidates
+
+
+def _merge_rows(lines: list[TextLine]) -> list[TextLine]:
+    """Join lines that continue each other on one row ("AZN" "-" "884")."""
+    ordered = sorted(lines, key=lambda line: line.xyxy[0])
+    merged: list[TextLine] = []
+    for line in ordered:
+        for i, row in enumerate(merged):
+            if _same_row(row, line):
+                boxes = np.concatenate([row.char_boxes, line.char_boxes])
+                merged[i] = TextLine(boxes[np.argsort(boxes[:, 0])], row.dark_text)
+                break
+        else:
+            merged.append(line)
+    return merged
+
+
+def _same_row(a: TextLine, b: TextLine) -> bool:
+    if a.dark_text != b.dark_text:
+        return False
+    ha, hb = a.char_height_px, b.char_height_px
+    if max(ha, hb) / max(min(ha, hb), 1.0) > 1.3:
+        return False
+    ay, by = a.xyxy, b.xyxy
+    overlap = min(ay[3], by[3]) - max(ay[1], by[1])
+    gap = max(by[0] - ay[2], ay[0] - by[2])
+    return overlap > 0.6 * min(ha, hb) and gap < 2.2 * max(ha, hb)
+
+
+def _stacked(top: TextLine, bottom: TextLine) -> bool:
+    """Two rows of one Punjab plate: same height, one right below the other."""
+    if top is bottom or top.dark_text != bottom.dark_text:
+        return False
+    ht, hb = top.char_height_px, bottom.char_height_px
+    if max(ht, hb) / max(min(ht, hb), 1.0) > 1.35:
+        return False
+    t, b = top.xyxy, bottom.xyxy
+    vertical_gap = b[1] - t[3]
+    if not -0.1 * ht <= vertical_gap <= 0.8 * ht:
+        return False
+    overlap = min(t[2], b[2]) - max(t[0], b[0])
+    return overlap > 0.5 * min(t[2] - t[0], b[2] - b[0]) and abs(t[0] - b[0]) < 1.5 * ht
+
+
+def _stacked_score(top: TextLine, bottom: TextLine, gray: np.ndarray) -> float:
+    """Two aligned rows of equal height are rarely anything but a two-line plate: such a
+    pair outranks either of its rows alone."""
+    best_row = max(_row_score(top, gray), _row_score(bottom, gray))
+    return min(1.0, _SINGLE_ROW_CEILING * best_row + (1.0 - _SINGLE_ROW_CEILING))
+
+
+def _level(row: TextLine) -> float:
+    return max(0.0, 1.0 - abs(row.angle_deg) / 25.0)
+
+
+def _row_score(row: TextLine, gray: np.ndarray, *, level: float | None = None) -> float:
+    """How plate-like a row of blobs looks, in [0, 1]."""
+    count_score = {2: 0.35, 3: 0.7}.get(row.count, 1.0 if row.count <= 9 else 0.5)
+    regularity = max(0.0, 1.0 - 2.5 * row.height_spread())
+    level = _level(row) if level is None else level
+    x1, y1, x2, y2 = row.xyxy
+    h = row.char_height_px
+    patch = gray[
+        max(0, int(y1 - 0.3 * h)) : int(y2 + 0.3 * h), max(0, int(x1 - 0.3 * h)) : int(x2 + 0.3 * h)
+    ]
+    if patch.size == 0:
+        return 0.0
+    low, high = np.percentile(patch, (10, 90))
+    contrast = min(1.0, float(high - low) / 90.0)
+    # Most plates are dark characters on a light plate.
+    polarity = 1.0 if row.dark_text else 0.75
+    return float(count_score * (0.4 + 0.6 * regularity) * level * contrast * polarity)
+
+
+def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    if width <= 0 or height <= 0:
+        return False
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return width * height > 0.4 * smaller
+
+
+def _rectified_crop(
+    image_bgr: np.ndarray, layout: PlateLayout
+) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+    """Cut the layout with a margin and rotate its baseline level."""
+    height, width = image_bgr.shape[:2]
+    x1, y1, x2, y2 = layout.xyxy
+    h = layout.char_height_px
+    # Generous margins: the crop is segmented again at a higher resolution, where the
+    # characters (or the second row) missed here can still be found.
+    box = (
+        max(0.0, x1 - _CROP_MARGIN_X * h),
+        max(0.0, y1 - _CROP_MARGIN_Y * h),
+        min(float(width), x2 + _CROP_MARGIN_X * h),
+        min(float(height), y2 + _CROP_MARGIN_Y * h),
+    )
+    crop = image_bgr[int(box[1]) : int(np.ceil(box[3])), int(box[0]) : int(np.ceil(box[2]))]
+    angle = layout.angle_deg
+    if abs(angle) > 2.0 and crop.size:
+        centre = (crop.shape[1] / 2.0, crop.shape[0] / 2.0)
+        rotation = cv2.getRotationMatrix2D(centre, angle, 1.0)
+        crop = cv2.warpAffine(
+            crop, rotation, (crop.shape[1], crop.shape[0]), borderMode=cv2.BORDER_REPLICATE
+        )
+    return np.ascontiguousarray(crop), box

@@ -1,0 +1,305 @@
+"""From a plate crop's text rows to its text: cutting rows, trimming, correcting, scoring.
+
+The recogniser reads each row of a plate; this module decides which glyphs belong to the
+plate (margins hold borders and bolts), re-picks each character within its block from the
+network's own odds, reads the Punjab year apart, and turns the result into a confidence.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ocr.formats import DIGITS, LETTERS, ParsedPlate, parse_plate
+from ocr.localize import PlateLayout
+from ocr.recognition import LineReading
+
+# A round glyph in a letter block is far more often D/Q/C than O (PLATES.md): a soft prior.
+_LETTER_PENALTIES = {"O": 0.3}
+# A reading outside every Pakistani format cannot be checked against any layout: only a
+# near-perfect recognition of it may pass the default threshold.
+_UNKNOWN_FORMAT_FACTOR = 0.65
+_UNCUED_FORMAT_FACTOR = 0.65
+# How much a character the network saw as the other kind (a digit where a letter must
+# be) still counts: its class's share of the odds, to this power.
+_CLASS_MASS_EXPONENT = 0.25
+# Per character of difference between characters read and characters segmented.
+_COUNT_MISMATCH_FACTOR = 0.75
+# Glyphs a plate's edge or a bolt reads as.
+_BORDER_GLYPHS = "I1J|!-"
+# Margin around a row's characters, in character heights: room for a missed edge character.
+_ROW_MARGIN = 0.45
+
+
+@dataclass(frozen=True)
+class RowCrop:
+    """One text row of a plate, cut for the recogniser, with what segmentation saw in it."""
+
+    image: np.ndarray
+    role: str  # "line" (one-line plate), "series", "year" or "digits" (two-line plate)
+    # Where the segmented characters lie, as fractions of the crop's width.
+    span: tuple[float, float] = (0.0, 1.0)
+    char_count: int = 0
+
+    def trim(self, line: LineReading) -> LineReading:
+        """Drop border-like glyphs read in the margin outside the segmented characters
+        (a plate edge reads as I, 1 or J); other glyphs there are characters the
+        segmentation missed, and stay."""
+        if not line.char_x:
+            return line
+        low, high = self.span
+        kept = [
+            i
+            for i, (char, x) in enumerate(zip(line.text, line.char_x, strict=True))
+            if low - 0.03 <= x <= high + 0.03 or char not in _BORDER_GLYPHS
+        ]
+        return line.keep(kept)
+
+
+def row_crops(gray: np.ndarray, layout: PlateLayout) -> list[RowCrop]:
+    """Cut the rows for the recogniser. On a two-line plate the small year right of the
+    series is cut apart and read on its own."""
+    if not layout.two_line:
+        row = layout.rows[0]
+        return [_cut(gray, row.xyxy, row.char_height_px, "line", char_count=row.count)]
+    top, bottom = layout.rows
+    h = bottom.char_height_px
+    boxes = top.char_boxes
+    heights = boxes[:, 3] - boxes[:, 1]
+    # The series ends at the first wide gap (the dash before the year) or where the
+    # characters turn short (a small year printed right after it).
+    gaps = boxes[1:, 0] - boxes[:-1, 2]
+    wide = np.flatnonzero(gaps > 0.6 * h)
+    series_end = int(wide[0]) + 1 if len(wide) else len(boxes)
+    series = boxes[:series_end][heights[:series_end] >= 0.8 * h]
+    if not len(series):
+        series = boxes[:series_end]
+    series_xyxy = (
+        int(series[:, 0].min()),
+        int(top.xyxy[1]),
+        int(series[:, 2].max()),
+        int(top.xyxy[3]),
+    )
+    crops = [_cut(gray, series_xyxy, h, "series", char_count=len(series), right_margin=0.15)]
+    year_blobs = boxes[boxes[:, 0] > series_xyxy[2]]
+    if len(year_blobs) >= 2:
+        # The year's own digits, segmented: read just them (not the plate edge beyond).
+        year_xyxy = (
+            int(year_blobs[:, 0].min()),
+            int(year_blobs[:, 1].min()),
+            int(year_blobs[:, 2].max()),
+            int(year_blobs[:, 3].max()),
+        )
+        year_height = float(np.median(year_blobs[:, 3] - year_blobs[:, 1]))
+        crops.append(_cut(gray, year_xyxy, year_height, "year", margin=0.2))
+    else:
+        year_left = series_xyxy[2] + int(0.15 * h)
+        year_right = int(max(top.xyxy[2], bottom.xyxy[2]))
+        if year_right - year_left > 0.6 * h:
+            year_xyxy = (year_left, series_xyxy[1], year_right, series_xyxy[3])
+            crops.append(_cut(gray, year_xyxy, h, "year", margin=0.0))
+    crops.append(_cut(gray, bottom.xyxy, h, "digits", char_count=bottom.count))
+    return crops
+
+
+def _cut(
+    gray: np.ndarray,
+    xyxy: tuple[int, int, int, int],
+    char_height_px: float,
+    role: str,
+    *,
+    char_count: int = 0,
+    margin: float = _ROW_MARGIN,
+    right_margin: float | None = None,
+) -> RowCrop:
+    height, width = gray.shape
+    x1, y1, x2, y2 = xyxy
+    right_margin = margin if right_margin is None else right_margin
+    left, right = (
+        max(0, int(x1 - margin * char_height_px)),
+        min(width, int(x2 + right_margin * char_height_px)),
+    )
+    top, bottom = (
+        max(0, int(y1 - 0.2 * char_height_px)),
+        min(height, int(y2 + 0.2 * char_height_px)),
+    )
+    crop_width = max(right - left, 1)
+    span = ((x1 - left) / crop_width, (x2 - left) / crop_width)
+    return RowCrop(gray[top:bottom, left:right], role, span, char_count)
+
+
+def choose_trim(
+    rows: Sequence[RowCrop], lines: Sequence[LineReading], hints: Sequence[str]
+) -> tuple[ParsedPlate, list[LineReading], bool]:
+    """Decide which characters read in the margins belong to the plate.
+
+    A glyph outside the segmented characters is either one the segmentation missed or
+    the plate's edge. Each side of each row is tried with and without them; among the
+    readings in a Pakistani format the one with the fewest border-like glyphs (I, 1, J)
+    kept plus corrections wins, then the one keeping most other glyphs. Failing any
+    format, border-like glyphs are dropped. The flag says another plate text was as
+    plausible (the choice was a guess).
+    """
+    options_per_row: list[list[tuple[LineReading, int, int]]] = []
+    for row, line in zip(rows, lines, strict=True):
+        if row.role == "year":
+            continue
+        low, high = row.span
+        left = {i for i, x in enumerate(line.char_x) if x < low - 0.03}
+        right = {i for i, x in enumerate(line.char_x) if x > high + 0.03}
+        options = []
+        for drop in _subsets_of_sides(left, right):
+            kept_outside = [line.text[i] for i in (left | right) - drop]
+            border = sum(char in _BORDER_GLYPHS for char in kept_outside)
+            option = line.keep([i for i in range(len(line.text)) if i not in drop])
+            options.append((option, border, len(kept_outside) - border))
+        options_per_row.append(options)
+    best: tuple[tuple[int, int], ParsedPlate, list[LineReading]] | None = None
+    valid: list[ParsedPlate] = []
+    for combination in itertools.product(*options_per_row):
+        chosen = [line for line, _, _ in combination]
+        parsed = parse_plate("\n".join(line.text for line in chosen), hints=hints)
+        if not parsed.is_pakistani:
+            continue
+        valid.append(parsed)
+        border = sum(b for _, b, _ in combination)
+        other = sum(o for _, _, o in combination)
+        key = (-(border + parsed.corrections), other)
+        if best is None or key > best[0]:
+            best = (key, parsed, chosen)
+    if best is not None:
+        winner = best[1]
+        ambiguous = any(
+            other.text != winner.text and other.corrections <= winner.corrections for other in valid
+        )
+        return winner, best[2], ambiguous
+    trimmed = [row.trim(line) for row, line in zip(rows, lines, strict=True) if row.role != "year"]
+    parsed = parse_plate("\n".join(line.text for line in trimmed), hints=hints)
+    return parsed, trimmed, False
+
+
+def _subsets_of_sides(left: set[int], right: set[int]) -> list[set[int]]:
+    subsets = [set(), left, right, left | right]
+    unique: list[set[int]] = []
+    for subset in subsets:
+        if subset not in unique:
+            unique.append(subset)
+    return unique
+
+
+def year_from(line: LineReading) -> str:
+    """The 2-digit registration year, or "" when the reading is not clearly two digits.
+
+    Glyphs the recogniser is unsure of (the dash, a bolt, the plate edge) are ignored.
+    """
+    digits = []
+    for index, char in enumerate(line.text):
+        if not char.isalnum():
+            continue
+        digit, share, mass = line.best_in(index, DIGITS)
+        if share * mass**_CLASS_MASS_EXPONENT >= 0.6 and line.char_confidences[index] >= 0.5:
+            digits.append(digit)
+    return "".join(digits) if len(digits) == 2 else ""
+
+
+def colour_hints(image_bgr: np.ndarray, layout: PlateLayout) -> list[str]:
+    """Layout and colour cues: yellow (Sindh) plates, the green strip of Punjab plates."""
+    hints = ["two_line"] if layout.two_line else []
+    x1, y1, x2, y2 = layout.xyxy
+    h = int(layout.char_height_px)
+    hsv = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2HSV)
+    plate = hsv[max(0, y1 - h // 2) : y2 + h // 2, x1:x2]
+    if plate.size:
+        hue, saturation = plate[:, :, 0], plate[:, :, 1]
+        if float(np.mean((hue >= 12) & (hue <= 35) & (saturation >= 90))) > 0.35:
+            hints.append("yellow")
+    strip = hsv[y1:y2, max(0, x1 - 2 * h) : x1]
+    if strip.size:
+        hue, saturation = strip[:, :, 0], strip[:, :, 1]
+        if float(np.mean((hue >= 40) & (hue <= 90) & (saturation >= 60))) > 0.3:
+            hints.append("green_strip")
+    return hints
+
+
+def refine_with_odds(
+    parsed: ParsedPlate, lines: Sequence[LineReading], hints: Sequence[str]
+) -> tuple[ParsedPlate, tuple[float, ...]]:
+    """Re-pick each character within its block (letter or digit) from the network's odds.
+
+    Table corrections (8 -> B) guess; the recogniser's second choice at that character
+    knows. Applies when the recognised characters line up one-to-one with the parse.
+    """
+    chars: list[tuple[LineReading, int]] = []
+    for line in lines:
+        chars.extend((line, i) for i, char in enumerate(line.text) if char.isalnum())
+    if not parsed.is_pakistani:
+        confidences = tuple(line.char_confidences[i] for line, i in chars)
+        return parsed, confidences
+    blocks = [
+        (LETTERS, len(parsed.letters)),
+        (DIGITS, len(parsed.year)),
+        (DIGITS, len(parsed.digits)),
+    ]
+    if parsed.suffix:
+        blocks.append((LETTERS, len(parsed.suffix)))
+    if sum(n for _, n in blocks) != len(chars):
+        confidences = tuple(line.char_confidences[i] for line, i in chars)
+        return parsed, confidences
+    out: list[str] = []
+    confidences_list: list[float] = []
+    position = 0
+    for alphabet, count in blocks:
+        block = []
+        for _ in range(count):
+            line, index = chars[position]
+            penalties = _LETTER_PENALTIES if alphabet == LETTERS else None
+            char, share, mass = line.best_in(index, alphabet, penalties=penalties)
+            block.append(char)
+            # A character the network saw as the other kind (a digit where a letter
+            # must be) is a guess, however clear the best letter is among letters.
+            confidences_list.append(share * mass**_CLASS_MASS_EXPONENT)
+            position += 1
+        out.append("".join(block))
+    letters, year, digits = out[0], out[1], out[2]
+    suffix = out[3] if parsed.suffix else ""
+    separator = "\n" if parsed.year or "two_line" in hints else " "
+    top = f"{letters} {year}".strip()
+    rebuilt = parse_plate(f"{top}{separator}{digits} {suffix}".strip(), hints=hints)
+    if not rebuilt.is_pakistani:
+        return parsed, tuple(confidences_list)
+    return rebuilt, tuple(confidences_list)
+
+
+def plate_confidence(
+    char_confidences: Sequence[float], parsed: ParsedPlate, segmented_chars: int
+) -> float:
+    """Confidence that the parsed plate is right, from its characters and its consistency
+    with what the segmentation saw."""
+    if not char_confidences:
+        return 0.0
+    # The weakest character decides whether the plate is right.
+    weakest = min(char_confidences)
+    mean = float(np.mean(char_confidences))
+    confidence = (weakest * mean) ** 0.5
+    read_chars = len(parsed.letters) + len(parsed.digits) + len(parsed.suffix)
+    if parsed.is_pakistani and not parsed.format_cued:
+        # Letters-then-digits with no Pakistani colour, layout or word: a foreign plate
+        # has that shape too, so the format cannot vouch for the reading.
+        confidence *= _UNCUED_FORMAT_FACTOR
+    if not parsed.is_pakistani:
+        confidence *= _UNKNOWN_FORMAT_FACTOR
+        text = parsed.text
+        read_chars = len(text)
+        if len(text) < 4 or len(text) > 9:
+            # A fragment (one row of a two-line plate) or running text, not a plate.
+            confidence *= 0.3
+        elif text.isdigit() or text.isalpha():
+            confidence *= 0.6
+    # Characters read but not segmented (or segmented but not read) mean a part of the
+    # plate was missed or something beside it was read.
+    confidence *= _COUNT_MISMATCH_FACTOR ** min(2, abs(read_chars - segmented_chars))
+    return float(confidence)

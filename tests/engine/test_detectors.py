@@ -1,0 +1,231 @@
+"""Each detector on scripted tracks over the test camera (see conftest)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+
+from enforcement.camera_config import CameraConfig
+from enforcement.detectors.base import Finding, Observation, PinnedFrame, TrackHistory
+from enforcement.detectors.lane import LaneDetector
+from enforcement.detectors.red_light import RedLightDetector
+from enforcement.detectors.site import Site
+from enforcement.detectors.speed import SpeedDetector, fit_speed
+from enforcement.geometry import validate_config
+from enforcement.signals import GREEN, RED, SignalReading
+from tests.engine.conftest import camera_dict, road_to_px
+
+FPS = 25.0
+IMAGE = np.zeros((4, 4, 3), np.uint8)
+
+
+def site_for(config: CameraConfig) -> Site:
+    return Site.from_camera(validate_config(config))
+
+
+def drive(
+    detectors: list,
+    site: Site,
+    path_m: list[tuple[float, float]],
+    *,
+    signal: list[SignalReading | None] | None = None,
+    vehicle_class: str = "car",
+    track_id: int = 1,
+) -> list[Finding]:
+    """Feed a track along road positions (one per frame) through the detectors."""
+    track = TrackHistory(track_id, vehicle_class=vehicle_class)
+    findings: list[Finding] = []
+    for i, (x_m, y_m) in enumerate(path_m):
+        px = road_to_px(x_m, y_m)
+        xyxy = (px[0] - 20, px[1] - 40, px[0] + 20, px[1])
+        reading = signal[i] if signal else None
+        obs = Observation(i, i / FPS, xyxy, px, (x_m, y_m), site.lane_at(px), reading)
+        track.observations.append(obs)
+        track.current = PinnedFrame(i, i / FPS, datetime(2026, 1, 1, tzinfo=UTC), IMAGE, xyxy)
+        for detector in detectors:
+            findings += detector.observe(track)
+    for detector in detectors:
+        findings += detector.finish(track)
+    return findings
+
+
+def straight(speed_kmh: float, *, x_m: float = 2.5, y0: float = 48.0, y1: float = 0.0):
+    """Constant speed towards the camera, from road y ``y0`` down to ``y1``."""
+    step = speed_kmh / 3.6 / FPS
+    count = int((y0 - y1) / step)
+    return [(x_m, y0 - i * step) for i in range(count)]
+
+
+# -- speed ---------------------------------------------------------------------------
+def test_fit_recovers_speed_despite_noise_and_outliers() -> None:
+    rng = np.random.default_rng(3)
+    t = np.arange(60) / FPS
+    positions = np.column_stack([np.full(60, 2.0), 10 + 20.0 * t]) + rng.normal(0, 0.05, (60, 2))
+    positions[[7, 30]] += [0, 3.0]  # two bad boxes
+    velocity, keep, rms, se = fit_speed(t, positions)
+    assert np.linalg.norm(velocity) == pytest.approx(20.0, abs=0.1)
+    assert not keep[7] and not keep[30]
+    assert rms < 0.1 and se < 0.05
+
+
+@pytest.mark.parametrize("speed_kmh", [20.0, 58.0, 64.0, 90.0])
+def test_speed_is_measured_over_the_zone(config: CameraConfig, speed_kmh: float) -> None:
+    site = site_for(config)
+    detector = SpeedDetector(site, config)
+    track_findings = drive([detector], site, straight(speed_kmh))
+    booked = [f for f in track_findings if f.kind == "speeding"]
+    assert bool(booked) == (speed_kmh > config.enforcement_threshold_kmh)
+
+
+def test_speeding_event_carries_the_measurement(config: CameraConfig) -> None:
+    site = site_for(config)
+    findings = drive([SpeedDetector(site, config)], site, straight(90.0))
+    (event,) = findings
+    assert event.measured["speed_kmh"] == pytest.approx(90.0, abs=0.2)
+    assert event.measured["limit_kmh"] == 60.0
+    assert event.measured["threshold_kmh"] == 65.0
+    assert 0 <= event.measured["uncertainty_kmh"] < 1.0
+    assert [role for _, role in event.evidence] == ["zone_entry", "zone_exit"]
+
+
+def test_a_track_that_covers_too_little_of_the_zone_is_rejected(config: CameraConfig) -> None:
+    site = site_for(config)
+    detector = SpeedDetector(site, config)
+    track = TrackHistory(1)
+    path = straight(120.0, y0=40.0, y1=30.0)
+    findings = drive([detector], site, path)
+    assert findings == []
+    measurement = detector.measure(np.arange(len(path)) / FPS, np.asarray(path), ["L1"] * len(path))
+    assert not measurement.valid and "covered only" in measurement.rejected_reason
+    assert track.speed is None
+
+
+def test_an_erratic_track_is_rejected_not_fined(config: CameraConfig) -> None:
+    site = site_for(config)
+    rng = np.random.default_rng(1)
+    path = [(x, y + rng.normal(0, 2.0)) for x, y in straight(100.0)]
+    findings = drive([SpeedDetector(site, config)], site, path)
+    assert findings == []
+
+
+# -- red light ----------------------------------------------------------------------
+def red_from(start_s: float, count: int) -> list[SignalReading | None]:
+    readings: list[SignalReading | None] = []
+    for i in range(count):
+        t = i / FPS
+        if t >= start_s:
+            readings.append(SignalReading(RED, t - start_s, start_s))
+        else:
+            readings.append(SignalReading(GREEN, None, 0.0))
+    return readings
+
+
+def test_crossing_on_red_after_the_grace_is_booked(config: CameraConfig) -> None:
+    site = site_for(config)
+    path = straight(36.0, y0=50.0)  # 10 m/s: reaches the stop line (30 m) at t = 2 s
+    findings = drive([RedLightDetector(site, config)], site, path, signal=red_from(1.0, len(path)))
+    (event,) = findings
+    assert event.kind == "red_light"
+    assert event.measured["time_into_red_s"] == pytest.approx(1.0, abs=0.02)
+    assert event.timestamp_s == pytest.approx(2.0, abs=0.02)
+    assert [role for _, role in event.evidence] == ["before_line", "at_line", "after_line"]
+
+
+def test_crossing_within_the_grace_is_not_booked(config: CameraConfig) -> None:
+    site = site_for(config)
+    path = straight(36.0, y0=50.0)
+    signal = red_from(1.85, len(path))  # 0.15 s into red at the line
+    assert drive([RedLightDetector(site, config)], site, path, signal=signal) == []
+
+
+def test_crossing_on_green_is_not_booked(config: CameraConfig) -> None:
+    site = site_for(config)
+    path = straight(36.0, y0=50.0)
+    assert drive([RedLightDetector(site, config)], site, path, signal=red_from(99, len(path))) == []
+
+
+def test_a_vehicle_that_stops_before_the_line_is_not_booked(config: CameraConfig) -> None:
+    site = site_for(config)
+    path = [(2.5, max(50.0 - i * 0.4, 30.8)) for i in range(150)]
+    assert drive([RedLightDetector(site, config)], site, path, signal=red_from(0.5, 150)) == []
+
+
+def test_a_vehicle_that_stops_with_its_nose_over_the_line_is_not_booked(
+    config: CameraConfig,
+) -> None:
+    site = site_for(config)
+    path = [(2.5, max(50.0 - i * 0.4, 29.4)) for i in range(150)]
+    assert drive([RedLightDetector(site, config)], site, path, signal=red_from(0.5, 150)) == []
+
+
+def test_a_vehicle_already_past_the_line_at_red_is_not_booked(config: CameraConfig) -> None:
+    site = site_for(config)
+    path = straight(36.0, y0=29.0)
+    assert (
+        drive([RedLightDetector(site, config)], site, path, signal=red_from(0.0, len(path))) == []
+    )
+
+
+def test_a_free_turn_lane_is_exempt() -> None:
+    data = camera_dict()
+    data["lanes"][0]["free_turn"] = True
+    config = CameraConfig.from_dict(data)
+    site = site_for(config)
+    path = straight(36.0, y0=50.0)
+    assert (
+        drive([RedLightDetector(site, config)], site, path, signal=red_from(1.0, len(path))) == []
+    )
+
+
+# -- lanes --------------------------------------------------------------------------
+def test_a_car_in_the_bus_lane_beyond_the_distance_is_booked(config: CameraConfig) -> None:
+    site = site_for(config)
+    findings = drive([LaneDetector(site, config)], site, straight(30.0, x_m=7.5))
+    (event,) = findings
+    assert event.kind == "bus_lane"
+    assert event.measured["lane_id"] == "L2"
+    assert event.measured["distance_m"] >= config.restricted_lane_min_distance_m
+
+
+def test_a_bus_in_the_bus_lane_is_not_booked(config: CameraConfig) -> None:
+    site = site_for(config)
+    path = straight(30.0, x_m=7.5)
+    assert drive([LaneDetector(site, config)], site, path, vehicle_class="bus") == []
+
+
+def test_a_short_dip_into_the_bus_lane_is_only_a_solid_line_crossing(config: CameraConfig) -> None:
+    site = site_for(config)
+    path = [
+        (2.5 + 3.5 * np.sin(np.pi * i / 40) if i < 40 else 2.5, 45 - i * 0.3) for i in range(120)
+    ]
+    kinds = [f.kind for f in drive([LaneDetector(site, config)], site, path)]
+    assert kinds == ["solid_line", "solid_line"][: kinds.count("solid_line")]
+    assert "bus_lane" not in kinds
+    assert kinds
+
+
+def test_no_entry_lane_books_every_vehicle() -> None:
+    data = camera_dict()
+    data["lanes"][1]["kind"] = "no_entry"
+    config = CameraConfig.from_dict(data)
+    site = site_for(config)
+    path = straight(30.0, x_m=7.5)
+    (event,) = drive([LaneDetector(site, config)], site, path, vehicle_class="bus")
+    assert event.kind == "no_entry"
+
+
+def test_driving_against_the_lane_direction_is_wrong_way(config: CameraConfig) -> None:
+    site = site_for(config)
+    path = list(reversed(straight(30.0, x_m=2.5)))
+    (event,) = drive([LaneDetector(site, config)], site, path)
+    assert event.kind == "wrong_way"
+    assert event.measured["lane_id"] == "L1"
+
+
+def test_jitter_of_a_queued_vehicle_is_not_wrong_way(config: CameraConfig) -> None:
+    site = site_for(config)
+    rng = np.random.default_rng(2)
+    path = [(2.5, 20 + rng.normal(0, 0.1)) for _ in range(2000)]
+    assert drive([LaneDetector(site, config)], site, path) == []

@@ -1,0 +1,70 @@
+"""Shared fixtures for the ANPR tests: the real plate images and one loaded reader."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+PLATES_DIR = Path(__file__).resolve().parent.parent / "data" / "plates"
+
+
+@dataclass(frozen=True)
+class LabelledImage:
+    name: str
+    image_bgr: np.ndarray
+    plate: str
+    year: str = ""
+    box_xywh: tuple[int, int, int, int] | None = None
+
+
+def _load(path: Path) -> np.ndarray:
+    image = cv2.imread(str(path))
+    assert image is not None, f"test image missing: {path}"
+    return image
+
+
+def pk_images() -> list[LabelledImage]:
+    folder = PLATES_DIR / "pk"
+    with (folder / "labels.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return [
+        LabelledImage(r["file"], _load(folder / r["file"]), r["plate"], r["year"]) for r in rows
+    ]
+
+
+def scene_images() -> list[LabelledImage]:
+    folder = PLATES_DIR / "scenes"
+    images = []
+    for text_file in sorted(folder.glob("*.txt")):
+        name, x, y, w, h, text = text_file.read_text().strip().split("\t")[:6]
+        images.append(
+            LabelledImage(
+                name, _load(folder / name), text, box_xywh=(int(x), int(y), int(w), int(h))
+            )
+        )
+    return images
+
+
+@pytest.fixture(scope="session")
+def pk_crops() -> dict[str, LabelledImage]:
+    return {image.name: image for image in pk_images()}
+
+
+@pytest.fixture(scope="session")
+def scenes() -> dict[str, LabelledImage]:
+    return {image.name: image for image in scene_images()}
+
+
+@pytest.fixture(scope="session")
+def plate_reader():
+    """One EasyOCR model for the whole session (loading it takes seconds)."""
+    from ocr import get_plate_reader
+
+    reader = get_plate_reader()
+    _ = reader.recogniser
+    return reader

@@ -1,0 +1,69 @@
+"""Fusing a track's per-frame readings (no model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ocr.formats import parse_plate
+from ocr.fusion import FrameReading, fuse
+
+
+def reading(raw: str, confidence: float, char_confidence: float | None = None) -> FrameReading:
+    parsed = parse_plate(raw)
+    n = len(parsed.text.replace("-", ""))
+    chars = (char_confidence if char_confidence is not None else confidence,) * n
+    return FrameReading(parsed, confidence, chars)
+
+
+def test_agreeing_frames_raise_the_confidence_above_any_single_frame() -> None:
+    single = fuse([reading("LEB\n5700", 0.7)])
+    several = fuse(
+        [reading("LEB\n5700", 0.7), reading("LEB\n5700", 0.7), reading("LEB\n5700", 0.65)]
+    )
+    assert several.parsed is not None and several.parsed.text == "LEB-5700"
+    assert several.confidence > single.confidence
+    assert not several.unreadable
+
+
+def test_the_weighted_majority_wins_and_the_others_become_candidates() -> None:
+    fused = fuse([reading("LEB\n5700", 0.9), reading("LEB\n5700", 0.8), reading("LEB\n5708", 0.6)])
+    assert fused.parsed is not None and fused.parsed.text == "LEB-5700"
+    assert [text for text, _ in fused.candidates] == ["LEB-5700", "LEB-5708"]
+    assert fused.candidates[0][1] > fused.candidates[1][1]
+
+
+def test_characters_are_voted_when_no_frame_read_the_whole_plate() -> None:
+    fused = fuse(
+        [
+            reading("LEB\n5708", 0.8, 0.8),
+            reading("LEB\n5300", 0.8, 0.8),
+            reading("LFB\n5700", 0.8, 0.8),
+        ]
+    )
+    assert fused.parsed is not None and fused.parsed.text == "LEB-5700"
+
+
+def test_disagreeing_frames_make_the_plate_unreadable() -> None:
+    fused = fuse([reading("LEB\n5700", 0.7), reading("RIA\n9133", 0.7)])
+    assert fused.unreadable
+    assert {text for text, _ in fused.candidates} == {"LEB-5700", "RIA-9133"}
+
+
+def test_a_single_doubtful_frame_is_unreadable_but_keeps_its_candidate() -> None:
+    fused = fuse([reading("LEB\n5700", 0.45)])
+    assert fused.unreadable
+    assert fused.candidates[0][0] == "LEB-5700"
+
+
+def test_the_threshold_is_configurable() -> None:
+    frames = [reading("LEB\n5700", 0.7)]
+    assert not fuse(frames, min_confidence=0.5).unreadable
+    assert fuse(frames, min_confidence=0.9).unreadable
+
+
+@pytest.mark.parametrize("frames", [[], [reading("", 0.9)], [reading("PUNJAB", 0.9)]])
+def test_no_usable_reading_is_unreadable(frames) -> None:
+    fused = fuse(frames)
+    assert fused.unreadable
+    assert fused.parsed is None
+    assert fused.confidence == 0.0

@@ -1,0 +1,132 @@
+"""PlateReader end to end on real images (loads the EasyOCR model once per session)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+from enforcement.events import PlateReading
+from ocr import InvalidImageError, get_plate_reader
+
+
+def test_it_reads_real_pakistani_plate_crops(plate_reader, pk_crops) -> None:
+    for name, crop in pk_crops.items():
+        reading = plate_reader.read_crop(crop.image_bgr)
+        assert isinstance(reading, PlateReading)
+        assert reading.text == crop.plate, name
+        assert not reading.unreadable, name
+        assert 0.6 <= reading.confidence <= 1.0, name
+
+
+def test_it_keeps_the_punjab_year_apart_from_the_number(plate_reader, pk_crops) -> None:
+    reading = plate_reader.read_crop(pk_crops["Punjab-Plates_111.jpg"].image_bgr)
+    assert (reading.text, reading.year, reading.format, reading.province) == (
+        "LEB-5700",
+        "06",
+        "punjab",
+        "punjab",
+    )
+
+
+def test_it_flags_a_yellow_one_line_plate_as_sindh(plate_reader, pk_crops) -> None:
+    reading = plate_reader.read_crop(pk_crops["Karachi-Plate_5.JPG"].image_bgr)
+    assert (reading.text, reading.format, reading.province) == ("ASY-747", "sindh", "sindh")
+
+
+def test_it_fuses_a_track_and_saves_the_plate_crop(plate_reader, pk_crops, tmp_path) -> None:
+    car = pk_crops["test-images_a14.jpg"].image_bgr
+    height, width = car.shape[:2]
+    # Three frames of one approaching car: the same scene shifted and scaled.
+    frames = []
+    for shift_px, scale in ((0, 1.0), (12, 1.05), (-10, 0.95)):
+        moved = cv2.warpAffine(
+            car, np.float32([[scale, 0, shift_px], [0, scale, shift_px]]), (width, height)
+        )
+        frames.append((moved, (200.0 + shift_px, 150.0, 650.0 + shift_px, 440.0)))
+    reading = plate_reader.read_track(frames, crop_dir=tmp_path)
+    assert reading.text == "BDV-878"
+    assert not reading.unreadable
+    assert reading.candidates[0][0] == "BDV-878"
+    assert reading.crop_path is not None and reading.crop_path.parent == tmp_path
+    saved = cv2.imread(str(reading.crop_path))
+    assert saved is not None and saved.shape[1] > saved.shape[0]
+
+
+def test_a_foreign_plate_is_kept_as_read_and_flagged_unknown(plate_reader, scenes) -> None:
+    scene = scenes["test_010.jpg"]
+    x, y, w, h = scene.box_xywh
+    reading = plate_reader.read_crop(scene.image_bgr[y - 8 : y + h + 8, x - 16 : x + w + 16])
+    best = reading.text or reading.candidates[0][0]
+    assert best == "RK248AH"
+    assert reading.format == "unknown"
+
+
+@pytest.mark.parametrize("sigma", [2.0, 4.0, 8.0])
+def test_a_blurred_plate_is_never_read_confidently_wrong(plate_reader, pk_crops, sigma) -> None:
+    crop = pk_crops["Punjab-Plates_p_36.jpg"]
+    blurred = cv2.GaussianBlur(crop.image_bgr, (0, 0), sigma)
+    reading = plate_reader.read_crop(blurred)
+    assert reading.unreadable or reading.text == crop.plate
+    if reading.unreadable:
+        assert reading.text == ""
+
+
+def test_it_reads_four_channel_and_grayscale_crops(plate_reader, pk_crops) -> None:
+    crop = pk_crops["Punjab-Plates_p_3.jpg"]
+    bgra = cv2.cvtColor(crop.image_bgr, cv2.COLOR_BGR2BGRA)
+    assert plate_reader.read_crop(bgra).text == crop.plate
+    gray = cv2.cvtColor(crop.image_bgr, cv2.COLOR_BGR2GRAY)
+    assert plate_reader.read_crop(gray).text in (crop.plate, "")
+
+
+def test_a_tiny_crop_is_unreadable(plate_reader) -> None:
+    reading = plate_reader.read_crop(np.full((6, 30, 3), 255, dtype=np.uint8))
+    assert reading.unreadable and reading.text == "" and reading.candidates == ()
+
+
+@pytest.mark.parametrize("bad", [b"not an image", np.zeros((0, 5, 3), dtype=np.uint8), None])
+def test_read_crop_rejects_non_images(plate_reader, bad) -> None:
+    with pytest.raises(InvalidImageError):
+        plate_reader.read_crop(bad)
+
+
+def test_a_track_of_bad_frames_is_unreadable_not_a_crash(plate_reader, pk_crops) -> None:
+    good = pk_crops["Karachi-Plate_29.JPG"].image_bgr
+    reading = plate_reader.read_track(
+        [
+            (None, None),
+            (np.zeros((0, 0, 3), dtype=np.uint8), None),
+            (b"\x00\x01garbage", None),
+            (np.zeros((5, 5, 3), dtype=np.uint8), None),
+            (good, (5000.0, 5000.0, 6000.0, 6000.0)),
+        ]
+    )
+    assert reading.unreadable and reading.text == ""
+
+
+def test_bad_frames_do_not_spoil_the_good_ones(plate_reader, pk_crops) -> None:
+    good = pk_crops["Karachi-Plate_29.JPG"].image_bgr
+    reading = plate_reader.read_track([(None, None), (good, None), (b"junk", None)])
+    assert reading.text == "ACD-714"
+
+
+def test_a_frame_without_a_plate_gives_no_plate(plate_reader) -> None:
+    rng = np.random.default_rng(3)
+    frame = cv2.GaussianBlur(rng.integers(0, 255, (720, 1280, 3), dtype=np.uint8), (0, 0), 20)
+    assert plate_reader.locate(frame) == []
+    reading = plate_reader.read_track([(frame, None), (frame, (100.0, 100.0, 600.0, 500.0))])
+    assert reading.unreadable and reading.text == "" and reading.candidates == ()
+
+
+def test_there_is_one_reader_per_process(plate_reader) -> None:
+    assert get_plate_reader() is plate_reader
+    assert plate_reader.load_time_s is not None and plate_reader.load_time_s > 0
+
+
+def test_the_ocr_package_imports_no_django() -> None:
+    code = "import sys, ocr, ocr.reader, ocr.localize; assert 'django' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
