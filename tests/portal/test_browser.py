@@ -8,19 +8,17 @@ Needs Debian's `chromium`, `fonts-noto-core` (Urdu) and `poppler-utils` (PDF to 
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import cv2
 import pytest
 from django.db import transaction
 
 from challans.documents import store_new_version
 from challans.models import Challan
+from tests.pdf_pages import decode_qr, render_first_page
 from tests.portal.factories import OWNER_CNIC, build_challan
 
 pytestmark = pytest.mark.browser
@@ -77,18 +75,9 @@ def walk(live_server: Any, settings: Any, tmp_path: Path) -> Walk:
 
 def qr_url_in_pdf(pdf_path: Path) -> str:
     """Render page 1 and decode its QR code, as a phone camera would."""
-    if shutil.which("pdftoppm") is None:
-        pytest.fail("pdftoppm is missing: apt-get install -y poppler-utils")
-    prefix = pdf_path.with_suffix("")
-    subprocess.run(
-        ["pdftoppm", "-png", "-r", "150", "-f", "1", "-l", "1", "-singlefile", pdf_path, prefix],
-        check=True,
-        timeout=60,
-    )
-    image = cv2.imread(f"{prefix}.png")
-    text, _, _ = cv2.QRCodeDetector().detectAndDecode(image)
+    text = decode_qr(render_first_page(pdf_path))
     assert text, "no QR code could be decoded from the PDF's first page"
-    return str(text)
+    return text
 
 
 def citizen_walk(browser: Any, walk: Walk, *, language: str, viewport: dict[str, int]) -> None:
