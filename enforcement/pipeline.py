@@ -130,6 +130,8 @@ class _Pending:
     clip: list[np.ndarray]
     clip_start: tuple[int, datetime] | None
     signal: SignalReading | None
+    # The frame index of the clip's last frame (-1 before the first).
+    clip_last_index: int = -1
 
 
 @dataclass
@@ -277,18 +279,19 @@ class Pipeline:
                     self._live[int(track_id)].class_votes.append(VEHICLE_CLASSES[class_id])
         for track_id in self.tracker.finished_ids:
             findings += self._end_track(track_id)
-        # Full frames by reference (no copy, no resize on the hot path); clips are
-        # scaled down only when an event is written.
-        clip_image = image
-        self._ring.append((frame.index, frame.timestamp_s, frame.captured_at, clip_image))
+        # Full frames by reference (no copy, no resize on the hot path); a frame is
+        # scaled down to clip size only once an event's clip needs it.
+        self._ring.append((frame.index, frame.timestamp_s, frame.captured_at, image))
+        scaled: dict[int, np.ndarray] = {}
         for finding in findings:
-            self._start_event(finding)
+            self._start_event(finding, scaled)
         for pending in self._pending:
             in_post_roll = (
                 frame.timestamp_s <= pending.finding.timestamp_s + self.settings.post_roll_s
             )
-            if in_post_roll and pending.clip and pending.clip[-1] is not clip_image:
-                pending.clip.append(clip_image)
+            if in_post_roll and pending.clip and pending.clip_last_index < frame.index:
+                pending.clip.append(self._scaled_clip_frame(frame.index, image, scaled))
+                pending.clip_last_index = frame.index
         return self._finalise_due(frame.timestamp_s)
 
     def close(self) -> list[ViolationEvent]:
@@ -299,8 +302,9 @@ class Pipeline:
             findings += self._end_track(track_id)
         for track_id in list(self._live):
             findings += self._end_track(track_id)
+        scaled: dict[int, np.ndarray] = {}
         for finding in findings:
-            self._start_event(finding)
+            self._start_event(finding, scaled)
         return events + self._finalise_due(float("inf"))
 
     # -- tracks ------------------------------------------------------------------
@@ -412,21 +416,27 @@ class Pipeline:
         return findings
 
     # -- events ------------------------------------------------------------------
-    def _start_event(self, finding: Finding) -> None:
+    def _start_event(self, finding: Finding, scaled: dict[int, np.ndarray]) -> None:
         live = self._live.get(finding.track_id) or self._ended[finding.track_id]
         history = live.history
         pins = {key: history.pins[key] for key, _ in finding.evidence if key in history.pins}
         cutoff = finding.timestamp_s - self.settings.pre_roll_s
-        clip = [item[3] for item in self._ring if item[1] >= cutoff]
-        first = next((item for item in self._ring if item[1] >= cutoff), None)
+        pre_roll = [item for item in self._ring if item[1] >= cutoff]
+        clip: list[np.ndarray] = []
+        if self.settings.write_evidence and self.settings.write_clip:
+            # Held at clip size, not as full frames, until the clip is written.
+            clip = [
+                self._scaled_clip_frame(index, image, scaled) for index, _, _, image in pre_roll
+            ]
         self._pending.append(
             _Pending(
                 finding,
                 history,
                 pins,
                 clip,
-                (first[0], first[2]) if first else None,
+                (pre_roll[0][0], pre_roll[0][2]) if pre_roll else None,
                 self._signal,
+                clip_last_index=pre_roll[-1][0] if pre_roll else -1,
             )
         )
 
@@ -496,7 +506,7 @@ class Pipeline:
                 bar,
                 frames,
                 plate_evidence,
-                [self._clip_image(i) for i in pending.clip] if self.settings.write_clip else [],
+                pending.clip,
                 self.fps,
                 pending.clip_start,
             )
@@ -543,12 +553,17 @@ class Pipeline:
         draw_tracks(canvas, labels)  # type: ignore[arg-type]
         return canvas
 
-    def _clip_image(self, image: np.ndarray) -> np.ndarray:
+    def _scaled_clip_frame(
+        self, frame_index: int, image: np.ndarray, scaled: dict[int, np.ndarray]
+    ) -> np.ndarray:
+        """``image`` at clip size, computed once per frame for all events that need it."""
         if self._clip_scale >= 1.0:
             return image
-        width, height = self._frame_size
-        size = (round(width * self._clip_scale), round(height * self._clip_scale))
-        return cv2.resize(image, size, interpolation=cv2.INTER_LINEAR)
+        if frame_index not in scaled:
+            width, height = self._frame_size
+            size = (round(width * self._clip_scale), round(height * self._clip_scale))
+            scaled[frame_index] = cv2.resize(image, size, interpolation=cv2.INTER_LINEAR)
+        return scaled[frame_index]
 
 
 def _fired_kinds(history: TrackHistory) -> set[str]:
