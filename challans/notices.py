@@ -71,7 +71,13 @@ def _sms_text(facts: dict[str, str], purpose: str) -> str:
         Notice.Purpose.OVERDUE: "Overdue: e-challan {number} for {plate}, late fee applied.",
         Notice.Purpose.CONTEST_DECIDED: "Complaint on e-challan {number} decided.",
     }[Notice.Purpose(purpose)]
-    return (head + " Pay {amount} by {due}, PSID {psid}. {url}").format(**facts)
+    # Past the due date there is no "by" to pay by: the amount is due now.
+    pay = (
+        " Pay {amount} now (was due {due}), PSID {psid}. {url}"
+        if purpose == Notice.Purpose.OVERDUE
+        else " Pay {amount} by {due}, PSID {psid}. {url}"
+    )
+    return (head + pay).format(**facts)
 
 
 def _send_once(

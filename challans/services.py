@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from challans.documents import store_new_version
@@ -279,61 +280,55 @@ def issue_missing_challans(*, progress: Progress = _no_progress) -> dict[str, in
 def send_reminders(today: date, *, progress: Progress = _no_progress) -> int:
     """Queue a reminder for unpaid challans due within the next few days (once each)."""
     horizon = today + timedelta(days=int(settings.NIGRAN["REMINDER_DAYS_BEFORE_DUE"]))
-    candidates = list(
-        Challan.objects.filter(
-            status=Challan.Status.ISSUED,
-            reminder_sent_at__isnull=True,
-            due_date__gte=today,
-            due_date__lte=horizon,
+
+    def remind(challan: Challan) -> None:
+        challan.reminder_sent_at = timezone.now()
+        challan.save(update_fields=["reminder_sent_at", "updated_at"])
+        ChallanEvent.objects.create(
+            challan=challan, action="reminder", data={"due_date": challan.due_date.isoformat()}
         )
-        .order_by("pk")
-        .values_list("pk", flat=True)
+        queue_notices(challan.pk, Notice.Purpose.REMINDER)
+
+    return _update_each(
+        Q(status=Challan.Status.ISSUED, reminder_sent_at__isnull=True)
+        & Q(due_date__gte=today, due_date__lte=horizon),
+        remind,
+        progress,
     )
-    reminded = 0
-    for challan_id in progress(candidates):
-        with transaction.atomic():
-            challan = (
-                Challan.objects.select_for_update()
-                .filter(pk=challan_id, status=Challan.Status.ISSUED, reminder_sent_at__isnull=True)
-                .first()
-            )
-            if challan is None:
-                continue
-            challan.reminder_sent_at = timezone.now()
-            challan.save(update_fields=["reminder_sent_at", "updated_at"])
-            ChallanEvent.objects.create(
-                challan=challan, action="reminder", data={"due_date": challan.due_date.isoformat()}
-            )
-            queue_notices(challan.pk, Notice.Purpose.REMINDER)
-            reminded += 1
-    return reminded
 
 
 def mark_overdue(today: date, *, progress: Progress = _no_progress) -> int:
     """Unpaid challans past their due date become overdue with the late fee applied."""
-    candidates = list(
-        Challan.objects.filter(status=Challan.Status.ISSUED, due_date__lt=today)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    marked = 0
+
+    def make_overdue(challan: Challan) -> None:
+        challan.status = Challan.Status.OVERDUE
+        challan.late_fee_pkr = late_total_pkr(challan.amount_pkr) - challan.amount_pkr
+        challan.save(update_fields=["status", "late_fee_pkr", "updated_at"])
+        ChallanEvent.objects.create(
+            challan=challan,
+            action="overdue",
+            data={"late_fee_pkr": challan.late_fee_pkr, "as_of": today.isoformat()},
+        )
+        queue_notices(challan.pk, Notice.Purpose.OVERDUE)
+
+    return _update_each(Q(status=Challan.Status.ISSUED, due_date__lt=today), make_overdue, progress)
+
+
+def _update_each(
+    still_due: Q, update: Callable[[Challan], None], progress: Progress = _no_progress
+) -> int:
+    """Apply ``update`` to each challan matching ``still_due``, one short transaction each.
+
+    The condition is checked again under a row lock, so a run racing another (or a
+    payment arriving meanwhile) never updates a challan twice or one no longer due.
+    """
+    candidates = list(Challan.objects.filter(still_due).order_by("pk").values_list("pk", flat=True))
+    updated = 0
     for challan_id in progress(candidates):
         with transaction.atomic():
-            challan = (
-                Challan.objects.select_for_update()
-                .filter(pk=challan_id, status=Challan.Status.ISSUED, due_date__lt=today)
-                .first()
-            )
+            challan = Challan.objects.select_for_update().filter(still_due, pk=challan_id).first()
             if challan is None:
                 continue
-            challan.status = Challan.Status.OVERDUE
-            challan.late_fee_pkr = late_total_pkr(challan.amount_pkr) - challan.amount_pkr
-            challan.save(update_fields=["status", "late_fee_pkr", "updated_at"])
-            ChallanEvent.objects.create(
-                challan=challan,
-                action="overdue",
-                data={"late_fee_pkr": challan.late_fee_pkr, "as_of": today.isoformat()},
-            )
-            queue_notices(challan.pk, Notice.Purpose.OVERDUE)
-            marked += 1
-    return marked
+            update(challan)
+            updated += 1
+    return updated

@@ -73,3 +73,17 @@ def test_the_logging_backend_is_the_default(challan, settings, caplog):
         send_notices(challan.pk, Notice.Purpose.REMINDER)
     assert any(challan.number in record.getMessage() for record in caplog.records)
     assert Notice.objects.get(challan=challan, channel="sms", purpose="reminder").outcome == "sent"
+
+
+def test_the_overdue_sms_asks_for_the_amount_with_late_fee_now(challan, outboxes):
+    _, sms = outboxes
+    challan.status = "overdue"
+    challan.late_fee_pkr = 5000
+    challan.save(update_fields=["status", "late_fee_pkr"])
+
+    send_notices(challan.pk, Notice.Purpose.OVERDUE)
+
+    assert len(sms) == 1
+    text = sms[0].text
+    assert text.startswith(f"Overdue: e-challan {challan.number}")
+    assert "Rs 10,000 now (was due" in text and " by " not in text

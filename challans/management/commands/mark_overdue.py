@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
-
-from django.core.management.base import BaseCommand, CommandParser
-from django.utils import timezone
-from tqdm import tqdm
-
+from challans.management.daily_job import DailyJobCommand
 from challans.services import mark_overdue
 
 
-class Command(BaseCommand):
+class Command(DailyJobCommand):
     help = __doc__
-
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--today", type=date.fromisoformat, help="YYYY-MM-DD (default: today)")
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        today = options["today"] or timezone.localdate()
-        marked = mark_overdue(
-            today, progress=lambda ids: tqdm(ids, desc="overdue", unit="challan", disable=not ids)
-        )
-        self.stdout.write(f"marked overdue {marked} (as of {today.isoformat()})")
+    progress_label = "overdue"
+    done_message = "marked overdue {count} (as of {today})"
+    job = staticmethod(mark_overdue)
