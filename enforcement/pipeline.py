@@ -209,6 +209,8 @@ class Pipeline:
             maxlen=max(2, int(self.settings.pre_roll_s * fps) + 2)
         )
         self._pending: list[_Pending] = []
+        # Frames scaled to clip size, by frame index, while a pending clip may want them.
+        self._scaled: dict[int, np.ndarray] = {}
         self._signal: SignalReading | None = None
         self._epoch: datetime | None = None
         width, height = config.resolution
@@ -282,15 +284,14 @@ class Pipeline:
         # Full frames by reference (no copy, no resize on the hot path); a frame is
         # scaled down to clip size only once an event's clip needs it.
         self._ring.append((frame.index, frame.timestamp_s, frame.captured_at, image))
-        scaled: dict[int, np.ndarray] = {}
         for finding in findings:
-            self._start_event(finding, scaled)
+            self._start_event(finding)
         for pending in self._pending:
             in_post_roll = (
                 frame.timestamp_s <= pending.finding.timestamp_s + self.settings.post_roll_s
             )
             if in_post_roll and pending.clip and pending.clip_last_index < frame.index:
-                pending.clip.append(self._scaled_clip_frame(frame.index, image, scaled))
+                pending.clip.append(self._scaled_clip_frame(frame.index, image))
                 pending.clip_last_index = frame.index
         return self._finalise_due(frame.timestamp_s)
 
@@ -302,9 +303,8 @@ class Pipeline:
             findings += self._end_track(track_id)
         for track_id in list(self._live):
             findings += self._end_track(track_id)
-        scaled: dict[int, np.ndarray] = {}
         for finding in findings:
-            self._start_event(finding, scaled)
+            self._start_event(finding)
         return events + self._finalise_due(float("inf"))
 
     # -- tracks ------------------------------------------------------------------
@@ -416,7 +416,7 @@ class Pipeline:
         return findings
 
     # -- events ------------------------------------------------------------------
-    def _start_event(self, finding: Finding, scaled: dict[int, np.ndarray]) -> None:
+    def _start_event(self, finding: Finding) -> None:
         live = self._live.get(finding.track_id) or self._ended[finding.track_id]
         history = live.history
         pins = {key: history.pins[key] for key, _ in finding.evidence if key in history.pins}
@@ -425,9 +425,7 @@ class Pipeline:
         clip: list[np.ndarray] = []
         if self.settings.write_evidence and self.settings.write_clip:
             # Held at clip size, not as full frames, until the clip is written.
-            clip = [
-                self._scaled_clip_frame(index, image, scaled) for index, _, _, image in pre_roll
-            ]
+            clip = [self._scaled_clip_frame(index, image) for index, _, _, image in pre_roll]
         self._pending.append(
             _Pending(
                 finding,
@@ -453,6 +451,11 @@ class Pipeline:
             else:
                 keep.append(pending)
         self._pending = keep
+        oldest_clip_frame = min((p.clip_start[0] for p in keep if p.clip_start), default=None)
+        for index in [
+            i for i in self._scaled if oldest_clip_frame is None or i < oldest_clip_frame
+        ]:
+            del self._scaled[index]
         wanted = {p.track.track_id for p in self._pending}
         for track_id in [t for t in self._ended if t not in wanted]:
             del self._ended[track_id]
@@ -553,17 +556,18 @@ class Pipeline:
         draw_tracks(canvas, labels)  # type: ignore[arg-type]
         return canvas
 
-    def _scaled_clip_frame(
-        self, frame_index: int, image: np.ndarray, scaled: dict[int, np.ndarray]
-    ) -> np.ndarray:
-        """``image`` at clip size, computed once per frame for all events that need it."""
+    def _scaled_clip_frame(self, frame_index: int, image: np.ndarray) -> np.ndarray:
+        """``image`` at clip size, scaled once however many pending clips share it."""
         if self._clip_scale >= 1.0:
             return image
-        if frame_index not in scaled:
+        scaled = self._scaled.get(frame_index)
+        if scaled is None:
             width, height = self._frame_size
             size = (round(width * self._clip_scale), round(height * self._clip_scale))
-            scaled[frame_index] = cv2.resize(image, size, interpolation=cv2.INTER_LINEAR)
-        return scaled[frame_index]
+            scaled = self._scaled[frame_index] = cv2.resize(
+                image, size, interpolation=cv2.INTER_LINEAR
+            )
+        return scaled
 
 
 def _fired_kinds(history: TrackHistory) -> set[str]:
