@@ -283,17 +283,23 @@ class BackgroundDetector:
         if len(ids) == 0:
             return Detections.empty()
         stats = stats[ids]
+        parent = join_stacked_parts(stats)
         x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
         w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
-        xyxy = np.column_stack([x, y, x + w, y + h]).astype(np.float64) / self.scale
-        fill = stats[:, cv2.CC_STAT_AREA] / np.maximum(w * h, 1)
+        boxes = np.column_stack([x, y, x + w, y + h])
+        roots = np.unique(parent)
+        groups = [np.nonzero(parent == r)[0] for r in roots]
+        xyxy = np.array(
+            [[*boxes[g, :2].min(axis=0), *boxes[g, 2:].max(axis=0)] for g in groups],
+            dtype=np.float64,
+        ).reshape(-1, 4)
+        area = np.array([stats[g, cv2.CC_STAT_AREA].sum() for g in groups], dtype=np.float64)
+        fill = area / np.maximum((xyxy[:, 2] - xyxy[:, 0]) * (xyxy[:, 3] - xyxy[:, 1]), 1)
+        xyxy /= self.scale
+        # The lowest part of a group is where the vehicle meets the road.
+        lowest = [int(g[np.argmax(boxes[g, 3])]) for g in groups]
         anchors = (
-            np.array(
-                [
-                    self._anchor(labels, int(label), box)
-                    for label, box in zip(ids, stats, strict=True)
-                ]
-            ).reshape(-1, 2)
+            np.array([self._anchor(labels, int(ids[i]), stats[i]) for i in lowest]).reshape(-1, 2)
             / self.scale
         )
         width_m = self._ground_width_m(xyxy)
@@ -321,6 +327,41 @@ class BackgroundDetector:
         left = self.calibration.image_to_road(np.column_stack([xyxy[:, 0], xyxy[:, 3]]))
         right = self.calibration.image_to_road(np.column_stack([xyxy[:, 2], xyxy[:, 3]]))
         return np.linalg.norm(right - left, axis=1)
+
+
+def join_stacked_parts(
+    stats: np.ndarray, *, max_flatness: float = 0.4, min_overlap: float = 0.6
+) -> np.ndarray:
+    """Which blob each blob belongs to: flat strips join the blob right above them.
+
+    A grey vehicle on a grey road often falls apart into its roof and the dark strip
+    of bumper and shadow where it meets the road; the strip alone is never a vehicle
+    (no vehicle is that flat), and without it the ground point sits metres too far.
+
+    Args:
+        stats: (N, 5) ``cv2.connectedComponentsWithStats`` rows (x, y, w, h, area).
+
+    Returns:
+        (N,) the index of the blob each one joins (its own index when it stays alone).
+    """
+    x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    parent = np.arange(len(stats))
+    for j in np.nonzero(h <= max_flatness * w)[0]:
+        overlap = np.minimum(x + w, x[j] + w[j]) - np.maximum(x, x[j])
+        gap = y[j] - (y + h)
+        above = (
+            (overlap >= min_overlap * np.minimum(w, w[j]))
+            & (gap >= -h[j])
+            & (gap <= h)
+            & (h > max_flatness * w)
+            & (w[j] <= 1.5 * w)
+        )
+        above[j] = False
+        if above.any():
+            candidates = np.nonzero(above)[0]
+            parent[j] = candidates[np.argmax(overlap[candidates])]
+    return parent
 
 
 class OnnxDetector:

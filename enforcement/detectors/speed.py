@@ -29,38 +29,51 @@ class SpeedSettings:
     # The two measurements must agree within this (km/h or fraction, the larger).
     max_disagreement_kmh: float = 3.0
     max_disagreement_fraction: float = 0.04
+    # Expected jitter of the ground-contact point, in image pixels: weights the fit.
+    ground_sigma_px: float = 2.0
 
 
 def fit_speed(
-    timestamps_s: np.ndarray, positions_m: np.ndarray, *, iterations: int = 3
+    timestamps_s: np.ndarray,
+    positions_m: np.ndarray,
+    *,
+    sigma_m: np.ndarray | None = None,
+    iterations: int = 3,
 ) -> tuple[np.ndarray, np.ndarray, float, float]:
     """Fit ``position = p0 + v * t`` to (N,) times and (N, 2) positions, rejecting outliers.
 
-    Returns the velocity (2,) in m/s, the inlier mask (N,), the residual RMS (metres)
-    and the standard error of the speed (m/s).
+    ``sigma_m`` (N,) is each point's expected error: a pixel of box jitter is metres
+    far from the camera and centimetres near it, so points are weighted by
+    ``1 / sigma_m**2`` and judged as outliers by their residual in those units.
+
+    Returns the velocity (2,) in m/s, the inlier mask (N,), the weighted residual RMS
+    (metres) and the standard error of the speed (m/s).
     """
+    weights = np.ones(len(timestamps_s)) if sigma_m is None else 1.0 / np.square(sigma_m)
+    weights = weights / weights.mean()
     keep = np.ones(len(timestamps_s), dtype=bool)
     velocity = np.zeros(2)
     rms, se = float("inf"), float("inf")
     for _ in range(iterations):
-        t = timestamps_s[keep]
-        p = positions_m[keep]
+        t, p, w = timestamps_s[keep], positions_m[keep], weights[keep]
         if len(t) < 3:
             break
-        t_mean = t.mean()
-        stt = float(((t - t_mean) ** 2).sum())
+        t_mean = float((w * t).sum() / w.sum())
+        p_mean = (w[:, None] * p).sum(axis=0) / w.sum()
+        stt = float((w * (t - t_mean) ** 2).sum())
         if stt <= 0:
             break
-        velocity = ((t - t_mean)[:, None] * (p - p.mean(axis=0))).sum(axis=0) / stt
-        predicted = p.mean(axis=0) + np.outer(timestamps_s - t_mean, velocity)
+        velocity = ((w * (t - t_mean))[:, None] * (p - p_mean)).sum(axis=0) / stt
+        predicted = p_mean + np.outer(timestamps_s - t_mean, velocity)
         residual = np.linalg.norm(positions_m - predicted, axis=1)
-        inlier_residual = residual[keep]
-        rms = float(np.sqrt(np.mean(inlier_residual**2)))
+        scaled = residual * np.sqrt(weights)
+        inlier_scaled = scaled[keep]
+        rms = float(np.sqrt((inlier_scaled**2).sum() / w.sum()))
         # Residual variance per axis, with two parameters fitted per axis.
-        sigma2 = float((inlier_residual**2).sum()) / max(2 * (len(t) - 2), 1)
+        sigma2 = float((inlier_scaled**2).sum()) / max(2 * (len(t) - 2), 1)
         se = float(np.sqrt(sigma2 / stt))
-        mad = float(np.median(inlier_residual))
-        new_keep = residual <= max(3.0 * 1.4826 * mad, 0.25)
+        mad = float(np.median(inlier_scaled))
+        new_keep = scaled <= max(3.0 * 1.4826 * mad, 0.25)
         if np.array_equal(new_keep, keep) or new_keep.sum() < 3:
             break
         keep = new_keep
@@ -82,8 +95,12 @@ def _crossing_time(
 class _ZoneTrack:
     times_s: list[float] = field(default_factory=list)
     points_m: list[tuple[float, float]] = field(default_factory=list)
+    points_px: list[tuple[float, float]] = field(default_factory=list)
     lanes: list[str | None] = field(default_factory=list)
     measured: bool = False
+    # Points already judged insufficient: a brief exit (box jitter at the zone's edge,
+    # a blob that lost its lower half for a frame) must not end the measurement.
+    tried_points: int = 0
 
 
 class SpeedDetector:
@@ -107,18 +124,19 @@ class SpeedDetector:
                 track.pin("zone_entry")
             state.times_s.append(obs.timestamp_s)
             state.points_m.append(obs.ground_m)
+            state.points_px.append(obs.ground_px)
             state.lanes.append(obs.lane_id)
             track.pin("zone_exit")
             return []
-        if state.times_s:
-            return self._measure(track, state)
+        if len(state.times_s) > state.tried_points:
+            return self._measure(track, state, final=False)
         return []
 
     def finish(self, track: TrackHistory) -> list[Finding]:
         state = self._zone.pop(track.track_id, None)
         if state is None or state.measured or not state.times_s:
             return []
-        return self._measure(track, state)
+        return self._measure(track, state, final=True)
 
     def _direction(self, lanes: list[str | None], velocity: np.ndarray) -> np.ndarray:
         known = [lane for lane in lanes if lane is not None]
@@ -130,14 +148,26 @@ class SpeedDetector:
         # Measure along the way the vehicle actually goes (wrong-way drivers included).
         return direction if float(direction @ velocity) >= 0 else -direction
 
+    def ground_sigma_m(self, points_px: np.ndarray) -> np.ndarray:
+        """(N,) metres that ``ground_sigma_px`` of vertical jitter means at each point."""
+        calibration = self.site.camera.calibration
+        shifted = points_px + np.array([0.0, self.settings.ground_sigma_px])
+        moved = calibration.image_to_road(shifted) - calibration.image_to_road(points_px)
+        return np.maximum(np.linalg.norm(moved, axis=1), 0.01)
+
     def measure(
-        self, times_s: np.ndarray, points_m: np.ndarray, lanes: list[str | None]
+        self,
+        times_s: np.ndarray,
+        points_m: np.ndarray,
+        lanes: list[str | None],
+        points_px: np.ndarray | None = None,
     ) -> SpeedMeasurement:
         """The `SpeedMeasurement` for a track's in-zone points."""
         s = self.settings
         if len(times_s) < s.min_points:
             return SpeedMeasurement(0.0, 0.0, len(times_s), 0.0, 0.0, None, "too few points")
-        velocity, keep, rms, se = fit_speed(times_s, points_m)
+        sigma_m = None if points_px is None else self.ground_sigma_m(points_px)
+        velocity, keep, rms, se = fit_speed(times_s, points_m, sigma_m=sigma_m)
         direction = self._direction(lanes, velocity)
         along = points_m[keep] @ direction
         distance_m = float(along.max() - along.min())
@@ -191,12 +221,19 @@ class SpeedDetector:
         )
         return gap_m / (t_b - t_a) * 3.6
 
-    def _measure(self, track: TrackHistory, state: _ZoneTrack) -> list[Finding]:
-        state.measured = True
+    def _measure(self, track: TrackHistory, state: _ZoneTrack, *, final: bool) -> list[Finding]:
+        """Measure the points so far; an invalid figure is final only when the track ends."""
         measurement = self.measure(
-            np.asarray(state.times_s), np.asarray(state.points_m), state.lanes
+            np.asarray(state.times_s),
+            np.asarray(state.points_m),
+            state.lanes,
+            np.asarray(state.points_px, dtype=np.float64),
         )
         track.speed = measurement
+        state.tried_points = len(state.times_s)
+        if not measurement.valid and not final:
+            return []
+        state.measured = True
         threshold = self.config.enforcement_threshold_kmh
         # Benefit of the doubt: book only when even the low end of the 95 % interval
         # is above the threshold.
