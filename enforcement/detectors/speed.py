@@ -29,6 +29,11 @@ class SpeedSettings:
     # The two measurements must agree within this (km/h or fraction, the larger).
     max_disagreement_kmh: float = 3.0
     max_disagreement_fraction: float = 0.04
+    # Slower than this over a second is standing in a queue: then the zone's mean
+    # speed replaces the straight-line fit.
+    stopped_speed_ms: float = 2.0
+    # Harder braking or acceleration than this (over 1 s) is a track that jumped.
+    max_acceleration_ms2: float = 8.0
     # Expected jitter of the ground-contact point, in image pixels: weights the fit.
     ground_sigma_px: float = 2.0
 
@@ -78,6 +83,32 @@ def fit_speed(
             break
         keep = new_keep
     return velocity, keep, rms, se
+
+
+def windowed_speeds(
+    times_s: np.ndarray, along_m: np.ndarray, window_s: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Speeds (m/s) of (N,) positions along the road, each over ``window_s`` so that box
+    jitter does not dominate; returns the mid times and the speeds (empty if too short)."""
+    if len(times_s) < 3:
+        return np.zeros(0), np.zeros(0)
+    step_s = float(np.median(np.diff(times_s))) or window_s
+    lag = max(1, round(window_s / step_s))
+    if len(times_s) <= lag:
+        return np.zeros(0), np.zeros(0)
+    speed = (along_m[lag:] - along_m[:-lag]) / (times_s[lag:] - times_s[:-lag])
+    return (times_s[lag:] + times_s[:-lag]) / 2, speed
+
+
+def max_acceleration(times_s: np.ndarray, along_m: np.ndarray, window_s: float = 1.0) -> float:
+    """The largest |acceleration| (m/s²) between speeds taken over ``window_s``."""
+    mid_s, speed = windowed_speeds(times_s, along_m, window_s)
+    step_s = float(np.median(np.diff(times_s))) if len(times_s) > 1 else window_s
+    lag = max(1, round(window_s / (step_s or window_s)))
+    if len(speed) <= lag:
+        return 0.0
+    change = (speed[lag:] - speed[:-lag]) / (mid_s[lag:] - mid_s[:-lag])
+    return float(np.abs(change).max())
 
 
 def _crossing_time(
@@ -177,6 +208,15 @@ class SpeedDetector:
             np.hypot(1.96 * se, rel_cal * float(np.linalg.norm(velocity)))
         )
         average = self._average_speed(times_s, points_m, direction)
+        irregular = rms > s.max_residual_rms_m or speed_kmh < s.min_speed_kmh
+        if irregular and len(times_s) >= s.min_points:
+            # Stop-and-go (a queue at the stop line): no single speed fits, but the mean
+            # over the zone is well defined, and never above the highest speed driven.
+            mean = self._mean_speed(times_s, points_m, direction, sigma_m)
+            if mean is not None:
+                speed_kmh, uncertainty_kmh, distance_m = mean
+                keep = np.ones(len(times_s), dtype=bool)
+                rms, irregular, average = 0.0, False, None
         reason = ""
         if int(keep.sum()) < s.min_points:
             reason = "too many outliers"
@@ -184,7 +224,7 @@ class SpeedDetector:
             reason = f"covered only {distance_m:.1f} m of the {self.site.zone_length_m:.1f} m zone"
         elif rms > s.max_residual_rms_m:
             reason = f"track too irregular (residual {rms:.2f} m)"
-        elif not s.min_speed_kmh <= speed_kmh <= s.max_speed_kmh:
+        elif speed_kmh > s.max_speed_kmh or (irregular and speed_kmh < s.min_speed_kmh):
             reason = f"implausible speed {speed_kmh:.1f} km/h"
         elif average is not None and abs(average - speed_kmh) > max(
             s.max_disagreement_kmh, s.max_disagreement_fraction * speed_kmh
@@ -199,6 +239,43 @@ class SpeedDetector:
             None if average is None else round(average, 2),
             reason,
         )
+
+    def _mean_speed(
+        self,
+        times_s: np.ndarray,
+        points_m: np.ndarray,
+        direction: np.ndarray,
+        sigma_m: np.ndarray | None,
+    ) -> tuple[float, float, float] | None:
+        """Distance over time between the zone's first and last points: km/h, its 95 %
+        uncertainty, and the distance (m); None unless the vehicle stopped on the way
+        and moved like a vehicle. Each end is the median of three points, so one bad
+        box at either end does not move it."""
+        along = points_m @ direction
+        _, speeds = windowed_speeds(times_s, along)
+        if len(speeds) == 0 or float(np.abs(speeds).min()) > self.settings.stopped_speed_ms:
+            # It never stopped: a track that no straight line fits is a bad track.
+            return None
+        if max_acceleration(times_s, along) > self.settings.max_acceleration_ms2:
+            # A jump no vehicle can make: the track switched from a ghost or a
+            # neighbour to this vehicle, and its mean would mix the two.
+            return None
+        # Box jitter, from second differences (near zero for any smooth motion).
+        jitter_m = 1.4826 * float(np.median(np.abs(np.diff(along, 2)))) / np.sqrt(6.0)
+        if jitter_m > self.settings.max_residual_rms_m:
+            return None
+        end = min(3, len(times_s) // 2)
+        t0, t1 = float(np.median(times_s[:end])), float(np.median(times_s[-end:]))
+        a0, a1 = float(np.median(along[:end])), float(np.median(along[-end:]))
+        if t1 <= t0:
+            return None
+        distance_m = abs(a1 - a0)
+        modelled = 0.3 if sigma_m is None else float(np.hypot(sigma_m[0], sigma_m[-1]))
+        sigma = max(modelled, np.sqrt(2.0) * jitter_m)
+        rel_cal = self.site.camera.calibration.reprojection_error_m / max(distance_m, 1.0)
+        speed_ms = distance_m / (t1 - t0)
+        uncertainty_ms = float(np.hypot(1.96 * sigma / (t1 - t0), rel_cal * speed_ms))
+        return speed_ms * 3.6, uncertainty_ms * 3.6, distance_m
 
     def _average_speed(
         self, times_s: np.ndarray, points_m: np.ndarray, direction: np.ndarray
