@@ -77,6 +77,9 @@ class PipelineSettings:
     # Files are pre-scanned instead: a median over a longer span misses fewer vehicles.
     prime_frames: int = 48
     prime_span_s: float = 24.0
+    # A track that has moved this far is a vehicle, not the ghost of one: the
+    # background is not learnt under it while it stands still.
+    hold_after_m: float = 2.0
     # Keep every track's boxes in its summary (benchmarks match them to ground truth).
     keep_track_boxes: bool = False
 
@@ -279,6 +282,7 @@ class Pipeline:
                 class_id = int(tracked.class_id[i])
                 if 0 <= class_id < len(VEHICLE_CLASSES):
                     self._live[int(track_id)].class_votes.append(VEHICLE_CLASSES[class_id])
+        self._hold_arrived_vehicles(tracked)
         for track_id in self.tracker.finished_ids:
             findings += self._end_track(track_id)
         # Full frames by reference (no copy, no resize on the hot path); a frame is
@@ -348,6 +352,23 @@ class Pipeline:
         for detector in self.detectors:
             findings += detector.observe(history)
         return findings
+
+    def _hold_arrived_vehicles(self, tracked: Detections) -> None:
+        """Tell the detector which boxes are vehicles that drove in (not ghosts), so a
+        queue standing through a red is not learnt as road."""
+        hold = getattr(self.detector, "hold", None)
+        if hold is None:
+            return
+        arrived = []
+        for i, track_id in enumerate(tracked.tracker_id.tolist()):
+            live = self._live[int(track_id)]
+            first, last = live.first, live.history.last
+            if first is not None and (
+                np.hypot(last.ground_m[0] - first.ground_m[0], last.ground_m[1] - first.ground_m[1])
+                >= self.settings.hold_after_m
+            ):
+                arrived.append(i)
+        hold(tracked.xyxy[arrived])
 
     def _update_class(self, live: _Live, xyxy: tuple[float, float, float, float]) -> None:
         if live.class_votes:

@@ -29,42 +29,86 @@ class SpeedSettings:
     # The two measurements must agree within this (km/h or fraction, the larger).
     max_disagreement_kmh: float = 3.0
     max_disagreement_fraction: float = 0.04
+    # Slower than this over a second is standing in a queue: then the zone's mean
+    # speed replaces the straight-line fit.
+    stopped_speed_ms: float = 2.0
+    # Harder braking or acceleration than this (over 1 s) is a track that jumped.
+    max_acceleration_ms2: float = 8.0
+    # Expected jitter of the ground-contact point, in image pixels: weights the fit.
+    ground_sigma_px: float = 2.0
 
 
 def fit_speed(
-    timestamps_s: np.ndarray, positions_m: np.ndarray, *, iterations: int = 3
+    timestamps_s: np.ndarray,
+    positions_m: np.ndarray,
+    *,
+    sigma_m: np.ndarray | None = None,
+    iterations: int = 3,
 ) -> tuple[np.ndarray, np.ndarray, float, float]:
     """Fit ``position = p0 + v * t`` to (N,) times and (N, 2) positions, rejecting outliers.
 
-    Returns the velocity (2,) in m/s, the inlier mask (N,), the residual RMS (metres)
-    and the standard error of the speed (m/s).
+    ``sigma_m`` (N,) is each point's expected error: a pixel of box jitter is metres
+    far from the camera and centimetres near it, so points are weighted by
+    ``1 / sigma_m**2`` and judged as outliers by their residual in those units.
+
+    Returns the velocity (2,) in m/s, the inlier mask (N,), the weighted residual RMS
+    (metres) and the standard error of the speed (m/s).
     """
+    weights = np.ones(len(timestamps_s)) if sigma_m is None else 1.0 / np.square(sigma_m)
+    weights = weights / weights.mean()
     keep = np.ones(len(timestamps_s), dtype=bool)
     velocity = np.zeros(2)
     rms, se = float("inf"), float("inf")
     for _ in range(iterations):
-        t = timestamps_s[keep]
-        p = positions_m[keep]
+        t, p, w = timestamps_s[keep], positions_m[keep], weights[keep]
         if len(t) < 3:
             break
-        t_mean = t.mean()
-        stt = float(((t - t_mean) ** 2).sum())
+        t_mean = float((w * t).sum() / w.sum())
+        p_mean = (w[:, None] * p).sum(axis=0) / w.sum()
+        stt = float((w * (t - t_mean) ** 2).sum())
         if stt <= 0:
             break
-        velocity = ((t - t_mean)[:, None] * (p - p.mean(axis=0))).sum(axis=0) / stt
-        predicted = p.mean(axis=0) + np.outer(timestamps_s - t_mean, velocity)
+        velocity = ((w * (t - t_mean))[:, None] * (p - p_mean)).sum(axis=0) / stt
+        predicted = p_mean + np.outer(timestamps_s - t_mean, velocity)
         residual = np.linalg.norm(positions_m - predicted, axis=1)
-        inlier_residual = residual[keep]
-        rms = float(np.sqrt(np.mean(inlier_residual**2)))
+        scaled = residual * np.sqrt(weights)
+        inlier_scaled = scaled[keep]
+        rms = float(np.sqrt((inlier_scaled**2).sum() / w.sum()))
         # Residual variance per axis, with two parameters fitted per axis.
-        sigma2 = float((inlier_residual**2).sum()) / max(2 * (len(t) - 2), 1)
+        sigma2 = float((inlier_scaled**2).sum()) / max(2 * (len(t) - 2), 1)
         se = float(np.sqrt(sigma2 / stt))
-        mad = float(np.median(inlier_residual))
-        new_keep = residual <= max(3.0 * 1.4826 * mad, 0.25)
+        mad = float(np.median(inlier_scaled))
+        new_keep = scaled <= max(3.0 * 1.4826 * mad, 0.25)
         if np.array_equal(new_keep, keep) or new_keep.sum() < 3:
             break
         keep = new_keep
     return velocity, keep, rms, se
+
+
+def windowed_speeds(
+    times_s: np.ndarray, along_m: np.ndarray, window_s: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Speeds (m/s) of (N,) positions along the road, each over ``window_s`` so that box
+    jitter does not dominate; returns the mid times and the speeds (empty if too short)."""
+    if len(times_s) < 3:
+        return np.zeros(0), np.zeros(0)
+    step_s = float(np.median(np.diff(times_s))) or window_s
+    lag = max(1, round(window_s / step_s))
+    if len(times_s) <= lag:
+        return np.zeros(0), np.zeros(0)
+    speed = (along_m[lag:] - along_m[:-lag]) / (times_s[lag:] - times_s[:-lag])
+    return (times_s[lag:] + times_s[:-lag]) / 2, speed
+
+
+def max_acceleration(times_s: np.ndarray, along_m: np.ndarray, window_s: float = 1.0) -> float:
+    """The largest |acceleration| (m/s²) between speeds taken over ``window_s``."""
+    mid_s, speed = windowed_speeds(times_s, along_m, window_s)
+    step_s = float(np.median(np.diff(times_s))) if len(times_s) > 1 else window_s
+    lag = max(1, round(window_s / (step_s or window_s)))
+    if len(speed) <= lag:
+        return 0.0
+    change = (speed[lag:] - speed[:-lag]) / (mid_s[lag:] - mid_s[:-lag])
+    return float(np.abs(change).max())
 
 
 def _crossing_time(
@@ -82,8 +126,12 @@ def _crossing_time(
 class _ZoneTrack:
     times_s: list[float] = field(default_factory=list)
     points_m: list[tuple[float, float]] = field(default_factory=list)
+    points_px: list[tuple[float, float]] = field(default_factory=list)
     lanes: list[str | None] = field(default_factory=list)
     measured: bool = False
+    # Points already judged insufficient: a brief exit (box jitter at the zone's edge,
+    # a blob that lost its lower half for a frame) must not end the measurement.
+    tried_points: int = 0
 
 
 class SpeedDetector:
@@ -107,18 +155,19 @@ class SpeedDetector:
                 track.pin("zone_entry")
             state.times_s.append(obs.timestamp_s)
             state.points_m.append(obs.ground_m)
+            state.points_px.append(obs.ground_px)
             state.lanes.append(obs.lane_id)
             track.pin("zone_exit")
             return []
-        if state.times_s:
-            return self._measure(track, state)
+        if len(state.times_s) > state.tried_points:
+            return self._measure(track, state, final=False)
         return []
 
     def finish(self, track: TrackHistory) -> list[Finding]:
         state = self._zone.pop(track.track_id, None)
         if state is None or state.measured or not state.times_s:
             return []
-        return self._measure(track, state)
+        return self._measure(track, state, final=True)
 
     def _direction(self, lanes: list[str | None], velocity: np.ndarray) -> np.ndarray:
         known = [lane for lane in lanes if lane is not None]
@@ -130,14 +179,26 @@ class SpeedDetector:
         # Measure along the way the vehicle actually goes (wrong-way drivers included).
         return direction if float(direction @ velocity) >= 0 else -direction
 
+    def ground_sigma_m(self, points_px: np.ndarray) -> np.ndarray:
+        """(N,) metres that ``ground_sigma_px`` of vertical jitter means at each point."""
+        calibration = self.site.camera.calibration
+        shifted = points_px + np.array([0.0, self.settings.ground_sigma_px])
+        moved = calibration.image_to_road(shifted) - calibration.image_to_road(points_px)
+        return np.maximum(np.linalg.norm(moved, axis=1), 0.01)
+
     def measure(
-        self, times_s: np.ndarray, points_m: np.ndarray, lanes: list[str | None]
+        self,
+        times_s: np.ndarray,
+        points_m: np.ndarray,
+        lanes: list[str | None],
+        points_px: np.ndarray | None = None,
     ) -> SpeedMeasurement:
         """The `SpeedMeasurement` for a track's in-zone points."""
         s = self.settings
         if len(times_s) < s.min_points:
             return SpeedMeasurement(0.0, 0.0, len(times_s), 0.0, 0.0, None, "too few points")
-        velocity, keep, rms, se = fit_speed(times_s, points_m)
+        sigma_m = None if points_px is None else self.ground_sigma_m(points_px)
+        velocity, keep, rms, se = fit_speed(times_s, points_m, sigma_m=sigma_m)
         direction = self._direction(lanes, velocity)
         along = points_m[keep] @ direction
         distance_m = float(along.max() - along.min())
@@ -147,6 +208,15 @@ class SpeedDetector:
             np.hypot(1.96 * se, rel_cal * float(np.linalg.norm(velocity)))
         )
         average = self._average_speed(times_s, points_m, direction)
+        irregular = rms > s.max_residual_rms_m or speed_kmh < s.min_speed_kmh
+        if irregular and len(times_s) >= s.min_points:
+            # Stop-and-go (a queue at the stop line): no single speed fits, but the mean
+            # over the zone is well defined, and never above the highest speed driven.
+            mean = self._mean_speed(times_s, points_m, direction, sigma_m)
+            if mean is not None:
+                speed_kmh, uncertainty_kmh, distance_m = mean
+                keep = np.ones(len(times_s), dtype=bool)
+                rms, irregular, average = 0.0, False, None
         reason = ""
         if int(keep.sum()) < s.min_points:
             reason = "too many outliers"
@@ -154,7 +224,7 @@ class SpeedDetector:
             reason = f"covered only {distance_m:.1f} m of the {self.site.zone_length_m:.1f} m zone"
         elif rms > s.max_residual_rms_m:
             reason = f"track too irregular (residual {rms:.2f} m)"
-        elif not s.min_speed_kmh <= speed_kmh <= s.max_speed_kmh:
+        elif speed_kmh > s.max_speed_kmh or (irregular and speed_kmh < s.min_speed_kmh):
             reason = f"implausible speed {speed_kmh:.1f} km/h"
         elif average is not None and abs(average - speed_kmh) > max(
             s.max_disagreement_kmh, s.max_disagreement_fraction * speed_kmh
@@ -169,6 +239,43 @@ class SpeedDetector:
             None if average is None else round(average, 2),
             reason,
         )
+
+    def _mean_speed(
+        self,
+        times_s: np.ndarray,
+        points_m: np.ndarray,
+        direction: np.ndarray,
+        sigma_m: np.ndarray | None,
+    ) -> tuple[float, float, float] | None:
+        """Distance over time between the zone's first and last points: km/h, its 95 %
+        uncertainty, and the distance (m); None unless the vehicle stopped on the way
+        and moved like a vehicle. Each end is the median of three points, so one bad
+        box at either end does not move it."""
+        along = points_m @ direction
+        _, speeds = windowed_speeds(times_s, along)
+        if len(speeds) == 0 or float(np.abs(speeds).min()) > self.settings.stopped_speed_ms:
+            # It never stopped: a track that no straight line fits is a bad track.
+            return None
+        if max_acceleration(times_s, along) > self.settings.max_acceleration_ms2:
+            # A jump no vehicle can make: the track switched from a ghost or a
+            # neighbour to this vehicle, and its mean would mix the two.
+            return None
+        # Box jitter, from second differences (near zero for any smooth motion).
+        jitter_m = 1.4826 * float(np.median(np.abs(np.diff(along, 2)))) / np.sqrt(6.0)
+        if jitter_m > self.settings.max_residual_rms_m:
+            return None
+        end = min(3, len(times_s) // 2)
+        t0, t1 = float(np.median(times_s[:end])), float(np.median(times_s[-end:]))
+        a0, a1 = float(np.median(along[:end])), float(np.median(along[-end:]))
+        if t1 <= t0:
+            return None
+        distance_m = abs(a1 - a0)
+        modelled = 0.3 if sigma_m is None else float(np.hypot(sigma_m[0], sigma_m[-1]))
+        sigma = max(modelled, np.sqrt(2.0) * jitter_m)
+        rel_cal = self.site.camera.calibration.reprojection_error_m / max(distance_m, 1.0)
+        speed_ms = distance_m / (t1 - t0)
+        uncertainty_ms = float(np.hypot(1.96 * sigma / (t1 - t0), rel_cal * speed_ms))
+        return speed_ms * 3.6, uncertainty_ms * 3.6, distance_m
 
     def _average_speed(
         self, times_s: np.ndarray, points_m: np.ndarray, direction: np.ndarray
@@ -191,12 +298,19 @@ class SpeedDetector:
         )
         return gap_m / (t_b - t_a) * 3.6
 
-    def _measure(self, track: TrackHistory, state: _ZoneTrack) -> list[Finding]:
-        state.measured = True
+    def _measure(self, track: TrackHistory, state: _ZoneTrack, *, final: bool) -> list[Finding]:
+        """Measure the points so far; an invalid figure is final only when the track ends."""
         measurement = self.measure(
-            np.asarray(state.times_s), np.asarray(state.points_m), state.lanes
+            np.asarray(state.times_s),
+            np.asarray(state.points_m),
+            state.lanes,
+            np.asarray(state.points_px, dtype=np.float64),
         )
         track.speed = measurement
+        state.tried_points = len(state.times_s)
+        if not measurement.valid and not final:
+            return []
+        state.measured = True
         threshold = self.config.enforcement_threshold_kmh
         # Benefit of the doubt: book only when even the low end of the 95 % interval
         # is above the threshold.

@@ -1,0 +1,69 @@
+"""Blob grouping of background subtraction on hand-made connected-component stats."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from enforcement.detection import SelectiveBackground, join_stacked_parts, road_from_samples
+
+
+def stats(*boxes: tuple[int, int, int, int]) -> np.ndarray:
+    """Rows like ``cv2.connectedComponentsWithStats``: x, y, w, h, area."""
+    return np.array([[x, y, w, h, w * h] for x, y, w, h in boxes], dtype=np.int32)
+
+
+@pytest.mark.parametrize(
+    ("boxes", "expected"),
+    [
+        # A roof and, a little below it, the flat strip of bumper and shadow: one vehicle.
+        (((100, 50, 40, 30), (98, 88, 44, 5)), [0, 0]),
+        # Two vehicles one behind the other: neither is flat, both stay.
+        (((100, 50, 40, 30), (100, 84, 40, 30)), [0, 1]),
+        # A flat strip far below a vehicle is not its bumper.
+        (((100, 50, 40, 30), (98, 140, 44, 5)), [0, 1]),
+        # A flat strip beside a vehicle (the next lane) stays alone.
+        (((100, 50, 40, 30), (160, 88, 44, 5)), [0, 1]),
+    ],
+)
+def test_flat_strips_join_the_vehicle_right_above(
+    boxes: tuple[tuple[int, int, int, int], ...], expected: list[int]
+) -> None:
+    assert join_stacked_parts(stats(*boxes)).tolist() == expected
+
+
+def road_with_noise(rng: np.random.Generator, shape: tuple[int, int] = (40, 60)) -> np.ndarray:
+    return np.clip(rng.normal(100, 2, (*shape, 3)), 0, 255).astype(np.uint8)
+
+
+def test_priming_learns_the_road_under_a_vehicle_that_stood_most_of_the_time() -> None:
+    rng = np.random.default_rng(2)
+    samples = []
+    for k in range(40):
+        frame = road_with_noise(rng)
+        if 10 <= k < 34:  # a white van waits through a long red: 60 % of the samples
+            frame[10:30, 20:40] = (230, 230, 230)
+        elif k % 3 == 0:  # before and after it, traffic passes: each car once
+            frame[10:30, 25:35] = rng.integers(0, 255, 3)
+        samples.append(frame)
+    stack = np.stack(samples)
+    assert np.median(stack, axis=0)[20, 30].min() > 200  # the median learns the van
+    road = road_from_samples(stack)
+    assert np.abs(road.astype(int) - 100).max() <= 8
+
+
+def test_a_held_vehicle_is_not_learnt_while_it_stands_still() -> None:
+    rng = np.random.default_rng(4)
+    road = road_with_noise(rng)
+    held = np.zeros(road.shape[:2], np.uint8)
+    held[5:25, 5:25] = 255
+    models = {"held": SelectiveBackground(), "unheld": SelectiveBackground()}
+    masks = {}
+    for name, model in models.items():
+        model.prime(road)
+        for _ in range(150):
+            frame = road_with_noise(rng)
+            frame[10:20, 10:20] = (30, 30, 160)  # a parked car, still for 6 s
+            masks[name] = model.apply(frame, held if name == "held" else None)
+    assert (masks["held"][10:20, 10:20] == 255).all()
+    assert (masks["unheld"][10:20, 10:20] == 0).mean() > 0.9
