@@ -67,6 +67,9 @@ FORMAT_PROVINCE = {
 }
 
 _MAX_LETTERS = 3
+# Rewrites (and ignored separators) a reading with no Pakistani cue may need to fit a
+# Pakistani layout; one slip ("A5Y-747") is a misread plate, more a foreign one.
+_MAX_UNCUED_REWRITES = 1
 _MAX_DIGITS = 4
 _SEPARATORS = re.compile(r"[^A-Z0-9\n]+")
 
@@ -131,6 +134,12 @@ def parse_plate(raw: str, *, hints: Iterable[str] = ()) -> ParsedPlate:
     if split.two_line:
         cues.add("two_line")
     plate_format, cued = classify(split.letters, split.digits, split.year, cues)
+    if not cued and split.corrections + split.penalty > _MAX_UNCUED_REWRITES:
+        # Only the text's shape suggests a Pakistani plate, and it fits that shape only
+        # after several rewrites: a foreign plate ("W053011", "WA 56660") is not to be
+        # forced into a Pakistani layout ("WDS-3011", "WAS-6660"). Keep it as read.
+        text = "".join(line.replace(" ", "") for line in lines)
+        return ParsedPlate(text, "", "", "", "unknown", "", False)
     text = f"{split.letters}-{split.digits}" + (f"-{split.suffix}" if split.suffix else "")
     return ParsedPlate(
         text=text,

@@ -243,7 +243,12 @@ class PlateReader:
         self, image: np.ndarray, gray: np.ndarray, layout: PlateLayout
     ) -> _LayoutReading | None:
         rows = row_crops(gray, layout)
-        lines = self.recogniser.read([row.image for row in rows], _PLATE_SYMBOLS)
+        lines = [
+            row.drop_strays(line)
+            for row, line in zip(
+                rows, self.recogniser.read([row.image for row in rows], _PLATE_SYMBOLS), strict=True
+            )
+        ]
         hints = tuple(colour_hints(image, layout))
         parsed, text_lines, ambiguous = choose_trim(rows, lines, hints)
         parsed, char_confidences = refine_with_odds(parsed, text_lines, hints)
