@@ -132,3 +132,17 @@ def test_it_does_not_force_an_uncued_foreign_reading_into_a_pakistani_layout(
 
 def test_a_cue_still_allows_the_rewrites_an_uncued_reading_may_not_have() -> None:
     assert parse_plate("WA 56660", hints=("yellow",)).format == "sindh"
+
+
+@pytest.mark.parametrize(
+    ("raw", "text"),
+    [
+        ("RK9O6AJ", "RK906AJ"),  # a round glyph between digits is 0
+        ("WOB3OO5", "WOB3005"),  # ... also two in a row; among letters it stays O
+        ("HK0E7C", "HK0E7C"),  # US plates put 0 between letters: left as read
+        ("RKO19AF", "RKO19AF"),  # between a letter and a digit: left as read
+    ],
+)
+def test_a_foreign_reading_writes_a_round_glyph_between_digits_as_zero(raw: str, text: str) -> None:
+    parsed = parse_plate(raw)
+    assert (parsed.text, parsed.format) == (text, "unknown")
