@@ -203,10 +203,13 @@ class PlateReader:
             if best.frame.confidence >= _GOOD_ENOUGH_CONFIDENCE:
                 break
         height, width = region_bgr.shape[:2]
-        if _PLATE_ASPECT[0] <= width / height <= _PLATE_ASPECT[1] and (
-            best is None or best.frame.confidence < 0.9
+        # A region shaped like a plate may be one, too close for the scene search (a
+        # plate crop was read whole by read_crop already: not again).
+        if (
+            not plate_crop
+            and _PLATE_ASPECT[0] <= width / height <= _PLATE_ASPECT[1]
+            and (best is None or best.frame.confidence < 0.9)
         ):
-            # A region shaped like a plate may be one, too close for the scene search.
             whole = self._read_plate_image(region_bgr)
             if whole is not None and (
                 best is None or whole.frame.confidence > best.frame.confidence
