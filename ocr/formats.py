@@ -67,6 +67,9 @@ FORMAT_PROVINCE = {
 }
 
 _MAX_LETTERS = 3
+# Rewrites (and ignored separators) a reading with no Pakistani cue may need to fit a
+# Pakistani layout; one slip ("A5Y-747") is a misread plate, more a foreign one.
+_MAX_UNCUED_REWRITES = 1
 _MAX_DIGITS = 4
 _SEPARATORS = re.compile(r"[^A-Z0-9\n]+")
 
@@ -127,10 +130,16 @@ def parse_plate(raw: str, *, hints: Iterable[str] = ()) -> ParsedPlate:
     split = _best_split(lines, cues)
     if split is None:
         text = "".join(line.replace(" ", "") for line in lines)
-        return ParsedPlate(text, "", "", "", "unknown", "", False)
+        return _unknown(text)
     if split.two_line:
         cues.add("two_line")
     plate_format, cued = classify(split.letters, split.digits, split.year, cues)
+    if not cued and split.corrections + split.penalty > _MAX_UNCUED_REWRITES:
+        # Only the text's shape suggests a Pakistani plate, and it fits that shape only
+        # after several rewrites: a foreign plate ("W053011", "WA 56660") is not to be
+        # forced into a Pakistani layout ("WDS-3011", "WAS-6660"). Keep it as read.
+        text = "".join(line.replace(" ", "") for line in lines)
+        return _unknown(text)
     text = f"{split.letters}-{split.digits}" + (f"-{split.suffix}" if split.suffix else "")
     return ParsedPlate(
         text=text,
@@ -144,6 +153,33 @@ def parse_plate(raw: str, *, hints: Iterable[str] = ()) -> ParsedPlate:
         suffix=split.suffix,
         format_cued=cued,
     )
+
+
+def _unknown(text: str) -> ParsedPlate:
+    """A reading that fits no Pakistani layout: kept as read but for O between digits."""
+    return ParsedPlate(round_glyphs_by_block(text), "", "", "", "unknown", "", False)
+
+
+def round_glyphs_by_block(text: str) -> str:
+    """Write a round glyph between digits as 0.
+
+    O and 0 are drawn alike on most plates, so the recogniser's choice between them is
+    a coin toss; a round glyph whose nearest other characters on both sides are digits
+    sits in a digit block. (Among letters it stays as read: US plates put 0 between
+    letters, "HK0E7C".)
+
+    >>> round_glyphs_by_block("RK9O6AJ"), round_glyphs_by_block("WOB3OO5")
+    ('RK906AJ', 'WOB3005')
+    """
+    out = list(text)
+    for i, char in enumerate(text):
+        if char != "O":
+            continue
+        left = next((c for c in reversed(text[:i]) if c.isalnum() and c not in "O0"), "")
+        right = next((c for c in text[i + 1 :] if c.isalnum() and c not in "O0"), "")
+        if left.isdigit() and right.isdigit():
+            out[i] = "0"
+    return "".join(out)
 
 
 def canonical(text: str) -> str:

@@ -33,6 +33,9 @@ _COUNT_MISMATCH_FACTOR = 0.75
 _BORDER_GLYPHS = "I1J|!-"
 # Margin around a row's characters, in character heights: room for a missed edge character.
 _ROW_MARGIN = 0.45
+# How far (in character heights) a glyph's centre may lie outside a segmented character
+# and still be that character (CTC peaks are placed to within one output frame).
+_STRAY_TOLERANCE = 0.15
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,36 @@ class RowCrop:
     # Where the segmented characters lie, as fractions of the crop's width.
     span: tuple[float, float] = (0.0, 1.0)
     char_count: int = 0
+    # Each segmented character's left and right edge, as fractions of the crop's width.
+    char_spans: tuple[tuple[float, float], ...] = ()
+    # The segmented characters' height, as a fraction of the crop's width.
+    char_height_frac: float = 0.0
+
+    def drop_strays(self, line: LineReading) -> LineReading:
+        """Drop glyphs read between the segmented characters but on none of them, while
+        more were read than segmented: an emblem, a sticker or a dot between the
+        characters, which the recogniser reads as a letter or digit.
+
+        The glyph farthest from any segmented character goes first; a glyph on a
+        character always stays, and so does one in the margins (a character the
+        segmentation missed at the edge is as likely as a frame there; ``trim`` and the
+        formats decide those).
+        """
+        if len(self.char_spans) < 2 or not line.char_x:
+            return line
+        tolerance = _STRAY_TOLERANCE * self.char_height_frac
+        first, last = self.char_spans[0][0], self.char_spans[-1][1]
+        distances = [_distance_to_spans(x, self.char_spans) for x in line.char_x]
+        kept = [i for i, char in enumerate(line.text) if char.isalnum()]
+        strays = sorted(
+            (i for i in kept if distances[i] > tolerance and first < line.char_x[i] < last),
+            key=lambda i: -distances[i],
+        )
+        excess = len(kept) - len(self.char_spans)
+        dropped = set(strays[: max(0, excess)])
+        if not dropped:
+            return line
+        return line.keep([i for i in range(len(line.text)) if i not in dropped])
 
     def trim(self, line: LineReading) -> LineReading:
         """Drop border-like glyphs read in the margin outside the segmented characters
@@ -65,7 +98,7 @@ def row_crops(gray: np.ndarray, layout: PlateLayout) -> list[RowCrop]:
     series is cut apart and read on its own."""
     if not layout.two_line:
         row = layout.rows[0]
-        return [_cut(gray, row.xyxy, row.char_height_px, "line", char_count=row.count)]
+        return [_cut(gray, row.xyxy, row.char_height_px, "line", boxes=row.char_boxes)]
     top, bottom = layout.rows
     h = bottom.char_height_px
     boxes = top.char_boxes
@@ -84,7 +117,7 @@ def row_crops(gray: np.ndarray, layout: PlateLayout) -> list[RowCrop]:
         int(series[:, 2].max()),
         int(top.xyxy[3]),
     )
-    crops = [_cut(gray, series_xyxy, h, "series", char_count=len(series), right_margin=0.15)]
+    crops = [_cut(gray, series_xyxy, h, "series", boxes=series, right_margin=0.15)]
     year_blobs = boxes[boxes[:, 0] > series_xyxy[2]]
     if len(year_blobs) >= 2:
         # The year's own digits, segmented: read just them (not the plate edge beyond).
@@ -102,7 +135,7 @@ def row_crops(gray: np.ndarray, layout: PlateLayout) -> list[RowCrop]:
         if year_right - year_left > 0.6 * h:
             year_xyxy = (year_left, series_xyxy[1], year_right, series_xyxy[3])
             crops.append(_cut(gray, year_xyxy, h, "year", margin=0.0))
-    crops.append(_cut(gray, bottom.xyxy, h, "digits", char_count=bottom.count))
+    crops.append(_cut(gray, bottom.xyxy, h, "digits", boxes=bottom.char_boxes))
     return crops
 
 
@@ -112,7 +145,7 @@ def _cut(
     char_height_px: float,
     role: str,
     *,
-    char_count: int = 0,
+    boxes: np.ndarray | None = None,
     margin: float = _ROW_MARGIN,
     right_margin: float | None = None,
 ) -> RowCrop:
@@ -129,7 +162,24 @@ def _cut(
     )
     crop_width = max(right - left, 1)
     span = ((x1 - left) / crop_width, (x2 - left) / crop_width)
-    return RowCrop(gray[top:bottom, left:right], role, span, char_count)
+    char_spans: tuple[tuple[float, float], ...] = ()
+    if boxes is not None:
+        char_spans = tuple(
+            ((float(b[0]) - left) / crop_width, (float(b[2]) - left) / crop_width) for b in boxes
+        )
+    return RowCrop(
+        gray[top:bottom, left:right],
+        role,
+        span,
+        len(char_spans),
+        char_spans,
+        char_height_px / crop_width,
+    )
+
+
+def _distance_to_spans(x: float, spans: Sequence[tuple[float, float]]) -> float:
+    """How far ``x`` lies outside the nearest span (0 inside one)."""
+    return min(max(low - x, x - high, 0.0) for low, high in spans)
 
 
 def choose_trim(

@@ -203,10 +203,13 @@ class PlateReader:
             if best.frame.confidence >= _GOOD_ENOUGH_CONFIDENCE:
                 break
         height, width = region_bgr.shape[:2]
-        if _PLATE_ASPECT[0] <= width / height <= _PLATE_ASPECT[1] and (
-            best is None or best.frame.confidence < 0.9
+        # A region shaped like a plate may be one, too close for the scene search (a
+        # plate crop was read whole by read_crop already: not again).
+        if (
+            not plate_crop
+            and _PLATE_ASPECT[0] <= width / height <= _PLATE_ASPECT[1]
+            and (best is None or best.frame.confidence < 0.9)
         ):
-            # A region shaped like a plate may be one, too close for the scene search.
             whole = self._read_plate_image(region_bgr)
             if whole is not None and (
                 best is None or whole.frame.confidence > best.frame.confidence
@@ -243,7 +246,12 @@ class PlateReader:
         self, image: np.ndarray, gray: np.ndarray, layout: PlateLayout
     ) -> _LayoutReading | None:
         rows = row_crops(gray, layout)
-        lines = self.recogniser.read([row.image for row in rows], _PLATE_SYMBOLS)
+        lines = [
+            row.drop_strays(line)
+            for row, line in zip(
+                rows, self.recogniser.read([row.image for row in rows], _PLATE_SYMBOLS), strict=True
+            )
+        ]
         hints = tuple(colour_hints(image, layout))
         parsed, text_lines, ambiguous = choose_trim(rows, lines, hints)
         parsed, char_confidences = refine_with_odds(parsed, text_lines, hints)

@@ -114,3 +114,35 @@ def test_a_format_guessed_from_the_text_alone_is_marked_uncued() -> None:
     assert parse_plate("ABC 123", hints=("yellow",)).format_cued
     assert parse_plate("LEB\n5700").format_cued
     assert parse_plate("ABC 123 SINDH").format_cued
+
+
+@pytest.mark.parametrize(
+    ("raw", "text"),
+    [
+        ("W053011", "W053011"),  # would need W05 -> WDS
+        ("WA 56660", "WA56660"),  # would need WA5 -> WAS and to ignore the gap
+    ],
+)
+def test_it_does_not_force_an_uncued_foreign_reading_into_a_pakistani_layout(
+    raw: str, text: str
+) -> None:
+    parsed = parse_plate(raw)
+    assert (parsed.text, parsed.format, parsed.corrected) == (text, "unknown", False)
+
+
+def test_a_cue_still_allows_the_rewrites_an_uncued_reading_may_not_have() -> None:
+    assert parse_plate("WA 56660", hints=("yellow",)).format == "sindh"
+
+
+@pytest.mark.parametrize(
+    ("raw", "text"),
+    [
+        ("RK9O6AJ", "RK906AJ"),  # a round glyph between digits is 0
+        ("WOB3OO5", "WOB3005"),  # ... also two in a row; among letters it stays O
+        ("HK0E7C", "HK0E7C"),  # US plates put 0 between letters: left as read
+        ("RKO19AF", "RKO19AF"),  # between a letter and a digit: left as read
+    ],
+)
+def test_a_foreign_reading_writes_a_round_glyph_between_digits_as_zero(raw: str, text: str) -> None:
+    parsed = parse_plate(raw)
+    assert (parsed.text, parsed.format) == (text, "unknown")

@@ -65,6 +65,25 @@ def test_a_foreign_plate_is_kept_as_read_and_flagged_unknown(plate_reader, scene
     assert reading.format == "unknown"
 
 
+@pytest.mark.parametrize(
+    ("name", "plate"),
+    [
+        ("test_014.jpg", "RK576AH"),  # Slovak emblem between RK and the digits
+        ("test_091.jpg", "RK977AF"),
+        ("eu10.jpg", "WA56660"),  # fits a Pakistani layout only if rewritten
+    ],
+)
+def test_a_foreign_plate_is_read_without_its_emblem_or_a_pakistani_rewrite(
+    plate_reader, scenes, name: str, plate: str
+) -> None:
+    scene = scenes[name]
+    x, y, w, h = scene.box_xywh
+    mx, my = w // 8, h // 4
+    reading = plate_reader.read_crop(scene.image_bgr[y - my : y + h + my, x - mx : x + w + mx])
+    assert (reading.text or reading.candidates[0][0]) == plate
+    assert reading.format == "unknown"
+
+
 @pytest.mark.parametrize("sigma", [2.0, 4.0, 8.0])
 def test_a_blurred_plate_is_never_read_confidently_wrong(plate_reader, pk_crops, sigma) -> None:
     crop = pk_crops["Punjab-Plates_p_36.jpg"]
