@@ -6,6 +6,7 @@ import secrets
 
 from django.conf import settings
 from django.db import transaction
+from stdnum import damm
 
 from challans.models import Challan, ChallanSequence
 
@@ -34,21 +35,14 @@ def next_challan_number(city_code: str, year: int) -> str:
     )
 
 
-def _luhn_check_digit(digits: str) -> str:
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2 == 0:  # doubled: these are odd positions once the check digit is added
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return str((10 - total % 10) % 10)
-
-
 def psid_is_valid(psid: str) -> bool:
-    """A PSID is 17 digits whose last is the Luhn check digit of the first 16."""
-    return len(psid) == PSID_LENGTH and psid.isdigit() and _luhn_check_digit(psid[:-1]) == psid[-1]
+    """A PSID is 17 digits whose last is the Damm check digit of the first 16.
+
+    Damm catches every single mistyped digit and every swap of two neighbours (Luhn,
+    the usual choice, misses 09 <-> 90), the two mistakes people make reading a number
+    off paper into a banking app.
+    """
+    return len(psid) == PSID_LENGTH and psid.isdigit() and damm.is_valid(psid)
 
 
 def new_psid() -> str:
@@ -59,6 +53,6 @@ def new_psid() -> str:
     """
     while True:
         body = str(secrets.randbelow(9 * 10**15) + 10**15)  # 16 digits, no leading zero
-        psid = body + _luhn_check_digit(body)
+        psid = body + damm.calc_check_digit(body)
         if not Challan.objects.filter(psid=psid).exists():
             return psid

@@ -1,6 +1,7 @@
 """Challan numbers and PSIDs."""
 
 import pytest
+from stdnum import damm
 
 from challans.numbering import new_psid, next_challan_number, psid_is_valid
 
@@ -30,8 +31,18 @@ def test_psids_are_17_digits_with_a_valid_check_digit_and_differ():
 @pytest.mark.django_db
 def test_a_mistyped_psid_fails_the_check_digit():
     psid = new_psid()
-    wrong_digit = psid[:5] + str((int(psid[5]) + 1) % 10) + psid[6:]
-    swapped = psid[:3] + psid[4] + psid[3] + psid[5:]
-    assert not psid_is_valid(wrong_digit)
-    assert psid[3] == psid[4] or not psid_is_valid(swapped)
+    for position in range(len(psid)):
+        for digit in "0123456789".replace(psid[position], ""):
+            assert not psid_is_valid(psid[:position] + digit + psid[position + 1 :])
+    for position in range(len(psid) - 1):
+        swapped = psid[:position] + psid[position + 1] + psid[position] + psid[position + 2 :]
+        assert psid[position] == psid[position + 1] or not psid_is_valid(swapped)
     assert not psid_is_valid(psid[:-1])
+
+
+def test_every_neighbour_swap_is_caught_even_09_and_90():
+    # The pair Luhn cannot tell apart: a PSID with "09" must not validate as "90".
+    body = "1234567890912345"
+    psid = body + damm.calc_check_digit(body)
+    assert psid_is_valid(psid)
+    assert not psid_is_valid(psid.replace("09", "90", 1))
