@@ -67,6 +67,8 @@ FORMAT_PROVINCE = {
 }
 
 _MAX_LETTERS = 3
+# A Punjab series is 2-3 letters (PLATES.md and every real plate in data/plates/pk).
+_MIN_SERIES_LETTERS = 2
 # Rewrites (and ignored separators) a reading with no Pakistani cue may need to fit a
 # Pakistani layout; one slip ("A5Y-747") is a misread plate, more a foreign one.
 _MAX_UNCUED_REWRITES = 1
@@ -279,12 +281,16 @@ def _best_split(lines: list[str], cues: set[str]) -> _Split | None:
 
 
 def _two_line_splits(top: str, bottom: str, *, require_year: bool = False) -> list[_Split]:
-    """Punjab: series letters and an optional 2-digit year on top, 1-4 digits below."""
+    """Punjab: 2-3 series letters and an optional 2-digit year on top, 1-4 digits below.
+
+    One letter over a digit is not a Punjab plate (no series is one letter): in a scene
+    it is a fragment of other text, a badge or a sign, and must not pass as one.
+    """
     digits = to_block(bottom, DIGITS)
     if digits is None or not 1 <= len(bottom) <= _MAX_DIGITS:
         return []
     splits = []
-    for n_letters in range(1, min(_MAX_LETTERS, len(top)) + 1):
+    for n_letters in range(_MIN_SERIES_LETTERS, min(_MAX_LETTERS, len(top)) + 1):
         year_part = top[n_letters:]
         if len(year_part) not in ((2,) if require_year else (0, 2)):
             continue

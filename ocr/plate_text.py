@@ -20,10 +20,13 @@ from ocr.recognition import LineReading
 
 # A round glyph in a letter block is far more often D/Q/C than O (PLATES.md): a soft prior.
 _LETTER_PENALTIES = {"O": 0.3}
-# A reading outside every Pakistani format cannot be checked against any layout: only a
-# near-perfect recognition of it may pass the default threshold.
-_UNKNOWN_FORMAT_FACTOR = 0.65
-_UNCUED_FORMAT_FACTOR = 0.65
+# A reading outside every Pakistani format (or inside one only by its shape, with no
+# colour, layout or word to confirm it) cannot be checked against any layout, and the
+# recogniser is sure of wrong letters on such plates (a narrow W read as H at 0.95+): one
+# frame of it stays below the default threshold (0.6) and goes to the warden with its
+# candidates; frames of a track that agree can still lift it.
+_UNKNOWN_FORMAT_FACTOR = 0.55
+_UNCUED_FORMAT_FACTOR = 0.55
 # How much a character the network saw as the other kind (a digit where a letter must
 # be) still counts: its class's share of the odds, to this power.
 _CLASS_MASS_EXPONENT = 0.25

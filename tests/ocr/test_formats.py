@@ -146,3 +146,9 @@ def test_a_cue_still_allows_the_rewrites_an_uncued_reading_may_not_have() -> Non
 def test_a_foreign_reading_writes_a_round_glyph_between_digits_as_zero(raw: str, text: str) -> None:
     parsed = parse_plate(raw)
     assert (parsed.text, parsed.format) == (text, "unknown")
+
+
+@pytest.mark.parametrize("raw", ["S\n4", "I\n431", "W\n1"])
+def test_one_letter_over_digits_is_no_punjab_plate(raw: str) -> None:
+    # No Punjab series is one letter: such a pair of rows in a scene is other text.
+    assert not parse_plate(raw).is_pakistani

@@ -1,11 +1,13 @@
-"""Cutting and cleaning plate rows: glyphs read off the segmented characters (no model)."""
+"""Plate rows: glyphs read off the segmented characters, and how sure a reading is (no model)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from ocr.plate_text import RowCrop
+from ocr.formats import canonical, parse_plate
+from ocr.fusion import DEFAULT_MIN_CONFIDENCE
+from ocr.plate_text import RowCrop, plate_confidence
 from ocr.recognition import LineReading
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -60,3 +62,18 @@ def test_it_leaves_glyphs_in_the_margins_to_the_formats(text: str, char_x: list[
 def test_a_dash_does_not_count_as_a_read_character() -> None:
     line = _reading("RK-346AL", [0.09, 0.19, 0.29, 0.39, 0.49, 0.59, 0.69, 0.79])
     assert _row().drop_strays(line).text == "RK-346AL"
+
+
+@pytest.mark.parametrize("raw", ["RK576AH", "CHL 9084"])
+def test_one_sure_reading_no_format_vouches_for_stays_below_the_threshold(raw: str) -> None:
+    # Unknown format, and a Pakistani shape with no colour, layout or word to confirm it.
+    parsed = parse_plate(raw)
+    assert not parsed.format_cued
+    assert plate_confidence((0.99,) * len(canonical(raw)), parsed, len(canonical(raw))) < (
+        DEFAULT_MIN_CONFIDENCE
+    )
+
+
+def test_a_cued_sure_reading_passes_the_threshold() -> None:
+    parsed = parse_plate("CHL 9084", hints=("yellow",))
+    assert plate_confidence((0.99,) * 7, parsed, 7) >= DEFAULT_MIN_CONFIDENCE
