@@ -290,6 +290,32 @@ def test_driving_against_the_lane_direction_is_wrong_way(config: CameraConfig) -
     assert event.measured["lane_id"] == "L1"
 
 
+def test_a_vehicle_split_into_two_tracks_is_booked_once(config: CameraConfig) -> None:
+    site = site_for(config)
+    detector = LaneDetector(site, config)
+    path = list(reversed(straight(30.0, x_m=2.5)))
+    # Its blob falls apart: a second track on its lower half, a metre nearer.
+    first = drive([detector], site, path[:60], track_id=1)
+    second = drive([detector], site, [(x, y - 1.0) for x, y in path[20:]], track_id=2)
+    assert [f.kind for f in first + second] == ["wrong_way"]
+
+
+def test_two_wrong_way_riders_far_apart_are_both_booked(config: CameraConfig) -> None:
+    site = site_for(config)
+    detector = LaneDetector(site, config)
+    path = list(reversed(straight(30.0, x_m=2.5)))
+    first = drive([detector], site, path, track_id=1)
+    second = drive([detector], site, [(x, y - 20.0) for x, y in path], track_id=2)
+    assert len(first) == len(second) == 1
+
+
+def test_a_track_that_jumps_back_to_a_ghost_is_not_wrong_way(config: CameraConfig) -> None:
+    # The car drives off; its track stays on a ghost 20 m up the road it was merged with.
+    site = site_for(config)
+    path = straight(30.0, y0=30.0, y1=20.0) + [(2.5, 40.0)] * 50
+    assert drive([LaneDetector(site, config)], site, path) == []
+
+
 def test_jitter_of_a_queued_vehicle_is_not_wrong_way(config: CameraConfig) -> None:
     site = site_for(config)
     rng = np.random.default_rng(2)
