@@ -359,9 +359,9 @@ def road_from_samples(
     A per-pixel median learns whatever covers a pixel more than half the time, and at
     a junction that is the queue standing through a long red. The road differs from
     any vehicle in that it comes back: it shows between one vehicle and the next, in
-    many separate spells, while a vehicle that stops is one spell, however long. So
-    each pixel takes the colour seen in the most separate spells (then the longest
-    total), averaged over the frames that show it. Spells are counted on every
+    separate spells, while a vehicle that stops is one spell, however long. So each
+    pixel takes the colour seen most often outside its longest spell (then most often
+    overall), averaged over the frames that show it. Colours are compared on every
     ``step_px``-th pixel to keep priming cheap.
     """
     count, height, width = samples.shape[:3]
@@ -377,8 +377,8 @@ def road_from_samples(
         b, g, r = cv2.split(cv2.absdiff(stacked, np.tile(coarse[k], (count, 1, 1))))
         differs = cv2.compare(cv2.max(cv2.max(b, g), r), np.float64(tolerance), cv2.CMP_GT)  # type: ignore[call-overload]
         close = differs.reshape(count, rows, cols) == 0
-        spells = close[0].astype(np.int32) + (close[1:] & ~close[:-1]).sum(axis=0)
-        score = spells * (count + 1) + close.sum(axis=0)
+        support = close.sum(axis=0, dtype=np.int32)
+        score = (support - _longest_run(close)) * (count + 1) + support
         better = score > best_score
         best_score[better] = score[better]
         best[better] = k
@@ -399,6 +399,16 @@ def road_from_samples(
     if unseen.any():
         road[unseen] = np.median(samples[:, unseen], axis=0).astype(np.uint8)
     return road
+
+
+def _longest_run(flags: np.ndarray) -> np.ndarray:
+    """(H, W) the longest run of consecutive True along axis 0 of (K, H, W) flags."""
+    run = np.zeros(flags.shape[1:], np.int32)
+    longest = np.zeros(flags.shape[1:], np.int32)
+    for row in flags:
+        run = (run + 1) * row
+        np.maximum(longest, run, out=longest)
+    return longest
 
 
 def join_stacked_parts(

@@ -30,6 +30,7 @@ from enforcement.detectors.base import (
     PinnedFrame,
     SpeedMeasurement,
     TrackHistory,
+    jumped,
 )
 from enforcement.detectors.lane import LaneDetector
 from enforcement.detectors.red_light import RedLightDetector
@@ -154,6 +155,10 @@ class _Live:
     ended: bool = False
     boxes: list[TrackBox] = field(default_factory=list)
     class_votes: list[str] = field(default_factory=list)
+    # Where the track was when its ground point last jumped (or began): it has driven
+    # in once it has moved far enough from there.
+    since_jump_m: tuple[float, float] | None = None
+    driven_in: bool = False
 
 
 def signal_source_for(config: CameraConfig) -> SignalSource | None:
@@ -359,16 +364,29 @@ class Pipeline:
         hold = getattr(self.detector, "hold", None)
         if hold is None:
             return
-        arrived = []
-        for i, track_id in enumerate(tracked.tracker_id.tolist()):
-            live = self._live[int(track_id)]
-            first, last = live.first, live.history.last
-            if first is not None and (
-                np.hypot(last.ground_m[0] - first.ground_m[0], last.ground_m[1] - first.ground_m[1])
-                >= self.settings.hold_after_m
-            ):
-                arrived.append(i)
+        arrived = [
+            i
+            for i, track_id in enumerate(tracked.tracker_id.tolist())
+            if self._driven_in(self._live[int(track_id)])
+        ]
         hold(tracked.xyxy[arrived])
+
+    def _driven_in(self, live: _Live) -> bool:
+        """Whether the track has moved ``hold_after_m`` without a jump no vehicle makes.
+
+        A track jumps when a passing vehicle leaves a ghost it was merged with and the
+        track stays on the ghost: that ghost must not be held.
+        """
+        observations = live.history.observations
+        here = observations[-1].ground_m
+        if live.since_jump_m is None:
+            live.since_jump_m = here
+        elif len(observations) > 1 and jumped(observations[-2], observations[-1]):
+            live.since_jump_m, live.driven_in = here, False
+        start = live.since_jump_m
+        moved_m = float(np.hypot(here[0] - start[0], here[1] - start[1]))
+        live.driven_in = live.driven_in or moved_m >= self.settings.hold_after_m
+        return live.driven_in
 
     def _update_class(self, live: _Live, xyxy: tuple[float, float, float, float]) -> None:
         if live.class_votes:

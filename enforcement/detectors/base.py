@@ -14,6 +14,9 @@ from enforcement.signals import SignalReading
 # A track keeps at most this many observations; older ones are only needed by the
 # speed fit, which keeps its own points.
 MAX_OBSERVATIONS = 1500
+# No road vehicle moves faster (m/s); a bigger step of a track's ground point is a jump
+# (the track switched to a ghost or a neighbour), not motion.
+MAX_SPEED_MS = 50.0
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,14 @@ class Observation:
     ground_m: tuple[float, float]
     lane_id: str | None
     signal: SignalReading | None = None
+
+
+def jumped(before: Observation, after: Observation, *, slack_m: float = 1.5) -> bool:
+    """Whether the ground point moved between two observations faster than any vehicle."""
+    step_m = float(
+        np.hypot(after.ground_m[0] - before.ground_m[0], after.ground_m[1] - before.ground_m[1])
+    )
+    return step_m > MAX_SPEED_MS * (after.timestamp_s - before.timestamp_s) + slack_m
 
 
 @dataclass(frozen=True)

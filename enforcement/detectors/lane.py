@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from enforcement.camera_config import CameraConfig
-from enforcement.detectors.base import Finding, Observation, TrackHistory
+from enforcement.detectors.base import Finding, Observation, TrackHistory, jumped
 from enforcement.detectors.site import Site
 
 
@@ -24,6 +24,10 @@ from enforcement.detectors.site import Site
 class LaneSettings:
     line_margin_m: float = 0.2
     wrong_way_min_m: float = 8.0
+    # A second track that commits the same violation this soon after, this close to
+    # where the first was last seen, is the same vehicle split in two (one event).
+    duplicate_window_s: float = 2.0
+    duplicate_radius_m: float = 8.0
 
 
 @dataclass
@@ -40,12 +44,21 @@ class LaneDetector:
         self.config = config
         self.settings = settings or LaneSettings()
         self._tracks: dict[int, _LaneState] = {}
+        # Where each track was last seen (kept a while after it ends), and who fired what.
+        self._last_seen: dict[int, Observation] = {}
+        self._fired: list[tuple[str, int]] = []
 
     def observe(self, track: TrackHistory) -> list[Finding]:
         state = self._tracks.setdefault(track.track_id, _LaneState())
         obs = track.last
+        self._last_seen[track.track_id] = obs
         findings: list[Finding] = []
         previous, state.previous = state.previous, obs
+        if previous is not None and jumped(previous, obs):
+            # The track switched to another blob: the distance driven so far is not
+            # this vehicle's.
+            state.lane_start_m.clear()
+            previous = None
         findings += self._solid_lines(track, state, obs)
         if previous is None or obs.lane_id is None or previous.lane_id != obs.lane_id:
             if obs.lane_id is not None:
@@ -77,6 +90,7 @@ class LaneDetector:
         return findings
 
     def finish(self, track: TrackHistory) -> list[Finding]:
+        self._forget_before(track.last.timestamp_s - self.settings.duplicate_window_s)
         state = self._tracks.pop(track.track_id, None)
         if state is None:
             return []
@@ -120,11 +134,36 @@ class LaneDetector:
             )
         return findings
 
+    def _forget_before(self, timestamp_s: float) -> None:
+        for track_id in [t for t, o in self._last_seen.items() if o.timestamp_s < timestamp_s]:
+            if track_id not in self._tracks:
+                del self._last_seen[track_id]
+        self._fired = [(k, t) for k, t in self._fired if t in self._last_seen]
+
+    def _same_vehicle_fired(self, kind: str, track_id: int, obs: Observation) -> bool:
+        """Whether another track, just seen close by, already committed ``kind``."""
+        s = self.settings
+        for fired_kind, other in self._fired:
+            seen = self._last_seen.get(other)
+            if fired_kind != kind or other == track_id or seen is None:
+                continue
+            gap_m = float(np.hypot(*(np.asarray(obs.ground_m) - np.asarray(seen.ground_m))))
+            if obs.timestamp_s - seen.timestamp_s <= s.duplicate_window_s and (
+                gap_m <= s.duplicate_radius_m
+            ):
+                return True
+        return False
+
     def _fire(self, track: TrackHistory, kind: str, lane: str, distance_m: float) -> list[Finding]:
         key = f"{kind}:{lane}"
         if key in track.fired:
             return []
         track.fired.add(key)
+        # Bus-lane findings wait for the track's end (a bus is exempt): not deduplicated.
+        if kind != "bus_lane":
+            if self._same_vehicle_fired(kind, track.track_id, track.last):
+                return []
+            self._fired.append((kind, track.track_id))
         track.pin("in_lane")
         obs = track.last
         return [

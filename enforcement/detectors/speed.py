@@ -56,7 +56,7 @@ def fit_speed(
     """
     weights = np.ones(len(timestamps_s)) if sigma_m is None else 1.0 / np.square(sigma_m)
     weights = weights / weights.mean()
-    keep = np.ones(len(timestamps_s), dtype=bool)
+    keep = _theil_sen_inliers(timestamps_s, positions_m, np.sqrt(weights))
     velocity = np.zeros(2)
     rms, se = float("inf"), float("inf")
     for _ in range(iterations):
@@ -85,6 +85,34 @@ def fit_speed(
     return velocity, keep, rms, se
 
 
+def _theil_sen_inliers(
+    timestamps_s: np.ndarray, positions_m: np.ndarray, scale: np.ndarray, *, max_points: int = 200
+) -> np.ndarray:
+    """(N,) points near the Theil-Sen line (median of pairwise slopes, per axis).
+
+    Least squares starts from all points, so two bad boxes among the ten frames a fast
+    car spends in a short zone tilt the line before they can be rejected; the median
+    of pairwise slopes ignores them.
+    """
+    n = len(timestamps_s)
+    if n < 4:
+        return np.ones(n, dtype=bool)
+    pick = np.linspace(0, n - 1, min(n, max_points)).round().astype(int)
+    t, p = timestamps_s[pick], positions_m[pick]
+    i, j = np.triu_indices(len(t), k=1)
+    dt = t[j] - t[i]
+    valid = dt > 0
+    if not valid.any():
+        return np.ones(n, dtype=bool)
+    slopes = (p[j][valid] - p[i][valid]) / dt[valid, None]
+    velocity = np.median(slopes, axis=0)
+    intercept = np.median(positions_m - np.outer(timestamps_s, velocity), axis=0)
+    residual = np.linalg.norm(positions_m - intercept - np.outer(timestamps_s, velocity), axis=1)
+    scaled = residual * scale
+    keep = scaled <= max(3.0 * 1.4826 * float(np.median(scaled)), 0.1)
+    return keep if keep.sum() >= 3 else np.ones(n, dtype=bool)
+
+
 def windowed_speeds(
     times_s: np.ndarray, along_m: np.ndarray, window_s: float = 1.0
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -98,6 +126,39 @@ def windowed_speeds(
         return np.zeros(0), np.zeros(0)
     speed = (along_m[lag:] - along_m[:-lag]) / (times_s[lag:] - times_s[:-lag])
     return (times_s[lag:] + times_s[:-lag]) / 2, speed
+
+
+def starts_and_stops_like_a_vehicle(
+    times_s: np.ndarray,
+    along_m: np.ndarray,
+    max_acceleration_ms2: float,
+    stopped_speed_ms: float,
+    *,
+    window_s: float = 1.0,
+    slack_m: float = 1.0,
+) -> bool:
+    """Whether the track leaves its standstills, and reaches them, no faster than a
+    vehicle accelerating or braking at ``max_acceleration_ms2`` could.
+
+    A ghost that a passing car takes over stands still, then is at once at speed: too
+    far from where it stood, too soon, for any vehicle that was standing there.
+    """
+    mid_s, speeds = windowed_speeds(times_s, along_m, window_s)
+    standing = np.nonzero(np.abs(speeds) <= stopped_speed_ms / 4)[0]
+    if len(standing) == 0:
+        return True
+    half = window_s / 2
+    still_until = mid_s[standing[-1]] + half
+    still_from = mid_s[standing[0]] - half
+    at_until = float(np.interp(still_until, times_s, along_m))
+    at_from = float(np.interp(still_from, times_s, along_m))
+    after, before = times_s > still_until, times_s < still_from
+    reach_after = 0.5 * max_acceleration_ms2 * (times_s[after] - still_until) ** 2 + slack_m
+    reach_before = 0.5 * max_acceleration_ms2 * (still_from - times_s[before]) ** 2 + slack_m
+    return bool(
+        (np.abs(along_m[after] - at_until) <= reach_after).all()
+        and (np.abs(along_m[before] - at_from) <= reach_before).all()
+    )
 
 
 def max_acceleration(times_s: np.ndarray, along_m: np.ndarray, window_s: float = 1.0) -> float:
@@ -256,7 +317,11 @@ class SpeedDetector:
         if len(speeds) == 0 or float(np.abs(speeds).min()) > self.settings.stopped_speed_ms:
             # It never stopped: a track that no straight line fits is a bad track.
             return None
-        if max_acceleration(times_s, along) > self.settings.max_acceleration_ms2:
+        if max_acceleration(times_s, along) > self.settings.max_acceleration_ms2 or (
+            not starts_and_stops_like_a_vehicle(
+                times_s, along, self.settings.max_acceleration_ms2, self.settings.stopped_speed_ms
+            )
+        ):
             # A jump no vehicle can make: the track switched from a ghost or a
             # neighbour to this vehicle, and its mean would mix the two.
             return None
