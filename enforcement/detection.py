@@ -130,7 +130,7 @@ class SelectiveBackground:
         self.absorb_static_frames = absorb_static_frames
         self.static_threshold = static_threshold
         self._previous: np.ndarray | None = None
-        self._static = np.zeros((0, 0), np.uint16)
+        self._static: np.ndarray = np.zeros((0, 0), np.uint16)
         self.background: np.ndarray | None = None
         self.variance = np.zeros((0, 0), np.float32)
         self._frames = 0
@@ -157,9 +157,7 @@ class SelectiveBackground:
             return np.zeros(image.shape[:2], np.uint8)
         background = self.background
         frame = image.astype(np.float32)
-        diff3 = cv2.absdiff(frame, background)
-        b, g, r = cv2.split(diff3)
-        diff = cv2.max(cv2.max(b, g), r)
+        diff = _channel_max(cv2.absdiff(frame, background))
         # Compression noise along painted edges flickers well above sensor noise: a
         # per-pixel noise estimate keeps those pixels from lighting up.
         diff2 = cv2.multiply(diff, diff)
@@ -167,18 +165,9 @@ class SelectiveBackground:
             cv2.compare(diff, np.float64(self.threshold), cv2.CMP_GT),  # type: ignore[call-overload]
             cv2.compare(diff2, self.variance * self.noise_sigmas**2, cv2.CMP_GT),
         )
-        out = foreground.copy()
-        # Shadow test only on foreground pixels (a small share of the frame).
-        ys, xs = np.nonzero(foreground)
-        if len(ys):
-            ratio = (frame[ys, xs] + 1.0) / (background[ys, xs] + 1.0)
-            ratio_max, ratio_min = ratio.max(axis=1), ratio.min(axis=1)
-            shadow = (
-                (ratio_min >= self.shadow_min_ratio)
-                & (ratio_max <= 0.95)
-                & (ratio_max - ratio_min <= self.shadow_chroma_tolerance)
-            )
-            out[ys[shadow], xs[shadow]] = 127
+        # Shadow pixels go from 255 to 127.
+        shadow_bit = cv2.bitwise_and(self._shadow(frame, foreground), np.float64(128))  # type: ignore[call-overload]
+        out = cv2.subtract(foreground, shadow_bit)
         covered = cv2.dilate(foreground, self._dilate)
         road = cv2.bitwise_not(covered)
         self._frames += 1
@@ -195,19 +184,37 @@ class SelectiveBackground:
         # Foreground that has not changed for a while is a parked vehicle or the ghost
         # of one that stood in the priming frames; either way it is road now.
         if self._previous is not None:
-            moved = cv2.absdiff(frame, self._previous)
-            mb, mg, mr = cv2.split(moved)
-            moved_max = cv2.max(cv2.max(mb, mg), mr)
-            still = cv2.compare(moved_max, np.float64(self.static_threshold), cv2.CMP_LT)  # type: ignore[call-overload]
+            # On the uint8 frames: exact for whole-number pixel values, and cheaper.
+            moved = _channel_max(cv2.absdiff(image, self._previous))
+            still = cv2.compare(moved, np.float64(self.static_threshold), cv2.CMP_LT)  # type: ignore[call-overload]
             still = cv2.bitwise_and(still, foreground)
             if held is not None:
                 still = cv2.bitwise_and(still, cv2.bitwise_not(held))
-            self._static = np.where(still > 0, self._static + 1, 0).astype(np.uint16)
-            stale = (self._static > self.absorb_static_frames).astype(np.uint8)
-            if stale.any():
+            # Frames each pixel has stood still as foreground; 0 where it moved or is road.
+            counted = cv2.add(self._static, np.float64(1))  # type: ignore[call-overload]
+            self._static = cv2.bitwise_and(counted, counted, mask=still)
+            stale = cv2.compare(self._static, np.float64(self.absorb_static_frames), cv2.CMP_GT)  # type: ignore[call-overload]
+            if cv2.countNonZero(stale):
                 cv2.accumulateWeighted(frame, background, 0.1, mask=stale)
-        self._previous = frame
+        self._previous = image
         return out
+
+    def _shadow(self, frame: np.ndarray, foreground: np.ndarray) -> np.ndarray:
+        """255 where a foreground pixel is the road darkened with its hue kept (a shadow)."""
+        assert self.background is not None
+        one = (1.0, 1.0, 1.0, 0.0)
+        ratio = cv2.divide(cv2.add(frame, one), cv2.add(self.background, one))  # type: ignore[call-overload]
+        rb, rg, rr = cv2.split(ratio)
+        ratio_max = cv2.max(cv2.max(rb, rg), rr)
+        ratio_min = cv2.min(cv2.min(rb, rg), rr)
+        shadow = cv2.bitwise_and(
+            cv2.compare(ratio_min, np.float64(self.shadow_min_ratio), cv2.CMP_GE),  # type: ignore[call-overload]
+            cv2.compare(ratio_max, np.float64(0.95), cv2.CMP_LE),  # type: ignore[call-overload]
+        )
+        chroma = cv2.compare(
+            cv2.subtract(ratio_max, ratio_min), np.float64(self.shadow_chroma_tolerance), cv2.CMP_LE
+        )  # type: ignore[call-overload]
+        return cv2.bitwise_and(cv2.bitwise_and(shadow, chroma), foreground)
 
 
 class BackgroundDetector:
@@ -297,7 +304,10 @@ class BackgroundDetector:
 
     def detect(self, image: np.ndarray) -> Detections:
         mask = self.foreground(image)
-        count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        # BBDT: the same labels as the default (Spaghetti), in a third of the time here.
+        count, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(
+            mask, 8, cv2.CV_32S, cv2.CCL_BBDT
+        )
         if count <= 1:
             return Detections.empty()
         ids = np.arange(1, count)
@@ -349,6 +359,12 @@ class BackgroundDetector:
         left = self.calibration.image_to_road(np.column_stack([xyxy[:, 0], xyxy[:, 3]]))
         right = self.calibration.image_to_road(np.column_stack([xyxy[:, 2], xyxy[:, 3]]))
         return np.linalg.norm(right - left, axis=1)
+
+
+def _channel_max(image: np.ndarray) -> np.ndarray:
+    """The per-pixel maximum over a 3-channel image's channels."""
+    b, g, r = cv2.split(image)
+    return cv2.max(cv2.max(b, g), r)
 
 
 def road_from_samples(
