@@ -99,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"decode      {decode:8.1f} frames/s")
     print(f"pipeline    {pipeline:8.1f} frames/s  (decode + detection + tracking + detectors; "
           f"{result.stats.tracks} tracks, {result.stats.events} events)")  # fmt: skip
+    print(f"  of which  {result.stats.prime_s:8.2f} s learning the empty road (one pre-scan of the "
+          f"clip's first {PipelineSettings().prime_span_s:g} s); after it "
+          f"{result.stats.steady_fps:.1f} frames/s, {result.stats.steady_fps / decode:.3f}x decode")  # fmt: skip
     print(f"+ evidence  {runs['with evidence'].stats.fps:8.1f} frames/s  (also writing every "
           "event's frames and MP4 clip)")  # fmt: skip
     print("resident memory (MB) at each quarter of the clip:")
@@ -111,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     growth = engine_rss.get(4, 0.0) - engine_rss.get(2, 0.0)
     print(f"RESULT decode_fps={decode:.1f} pipeline_fps={pipeline:.1f} "
           f"ratio={pipeline / decode:.3f} peak_rss_mb={peak_rss_mb():.0f} "
-          f"rss_growth_mb={growth:.0f}")  # fmt: skip
+          f"rss_growth_mb={growth:.0f} steady_fps={result.stats.steady_fps:.1f} "
+          f"steady_ratio={result.stats.steady_fps / decode:.3f}")  # fmt: skip
     return 0
 
 
