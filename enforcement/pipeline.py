@@ -10,6 +10,7 @@ Each event is finalised (evidence written, plate read, ``on_event`` called) abou
 from __future__ import annotations
 
 import logging
+import statistics
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -413,8 +414,9 @@ class Pipeline:
         if y0 > 2:
             metres_per_px = width_m / max(x1 - x0, 1.0)
             live.heights_m.append((y1 - y0) * metres_per_px)
-        height_m = float(np.median(live.heights_m)) if live.heights_m else 0.0
-        live.history.vehicle_class = classify_vehicle(float(np.median(live.widths_m)), height_m)
+        # statistics.median: a tenth of numpy's per-call cost on these short lists.
+        height_m = statistics.median(live.heights_m) if live.heights_m else 0.0
+        live.history.vehicle_class = classify_vehicle(statistics.median(live.widths_m), height_m)
 
     def _update_plate_candidates(self, live: _Live, pinned: PinnedFrame) -> None:
         x0, y0, x1, y1 = pinned.xyxy
