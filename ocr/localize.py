@@ -30,6 +30,9 @@ _CROP_MARGIN_X = 1.2
 _CROP_MARGIN_Y = 1.0
 # A single row scores at most this, so a matching two-line pair can outrank it.
 _SINGLE_ROW_CEILING = 0.85
+# Characters at most this tall in the camera's pixels may touch their neighbours (bold
+# glyphs a pixel or two apart, blurred together); taller ones are apart.
+_MERGED_GLYPHS_MAX_SOURCE_PX = 20.0
 
 
 @dataclass(frozen=True)
@@ -77,11 +80,12 @@ class PlateCandidate:
     two_line: bool = False
 
 
-def find_layouts(gray: np.ndarray, *, plate_crop: bool) -> list[PlateLayout]:
+def find_layouts(gray: np.ndarray, *, plate_crop: bool, upscale: float = 1.0) -> list[PlateLayout]:
     """Candidate plates in a grayscale image, best first.
 
     ``plate_crop`` says the image is (mostly) one plate, so its largest text wins; in a
-    scene every row of characters is a candidate.
+    scene every row of characters is a candidate. ``upscale`` is how much the image was
+    enlarged from the camera's pixels (small characters there may have run together).
     """
     height = gray.shape[0]
     max_char = height * (0.8 if plate_crop else 0.2)
@@ -89,7 +93,11 @@ def find_layouts(gray: np.ndarray, *, plate_crop: bool) -> list[PlateLayout]:
     if max_char <= min_char:
         return []
     lines = find_text_lines(
-        gray, min_char_height_px=min_char, max_char_height_px=max_char, multi_scale=not plate_crop
+        gray,
+        min_char_height_px=min_char,
+        max_char_height_px=max_char,
+        multi_scale=not plate_crop,
+        max_merged_height_px=_MERGED_GLYPHS_MAX_SOURCE_PX * upscale,
     )
     rows = _merge_rows(lines)
     layouts = [PlateLayout((row,), _SINGLE_ROW_CEILING * _row_score(row, gray)) for row in rows]
@@ -140,7 +148,7 @@ def locate(
     gray = cv2.cvtColor(work, cv2.COLOR_BGR2GRAY)
     candidates: list[PlateCandidate] = []
     taken: list[tuple[int, int, int, int]] = []
-    for layout in find_layouts(gray, plate_crop=plate_crop):
+    for layout in find_layouts(gray, plate_crop=plate_crop, upscale=scale):
         if any(_overlaps(layout.xyxy, box) for box in taken):
             continue
         taken.append(layout.xyxy)

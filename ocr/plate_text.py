@@ -39,6 +39,11 @@ _ROW_MARGIN = 0.45
 # How far (in character heights) a glyph's centre may lie outside a segmented character
 # and still be that character (CTC peaks are placed to within one output frame).
 _STRAY_TOLERANCE = 0.15
+# Glyphs line up with the segmented characters when their peaks lie this close (in
+# character heights) to the characters' centres: typically, and at the worst (a narrow
+# I peaks ~0.6 before its centre).
+_ALIGNED_MEDIAN_OFFSET = 0.35
+_ALIGNED_MAX_OFFSET = 0.75
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,25 @@ class RowCrop:
         if not dropped:
             return line
         return line.keep([i for i in range(len(line.text)) if i not in dropped])
+
+    def lines_up(self, line: LineReading) -> bool:
+        """Whether each alphanumeric glyph read is one segmented character, in order.
+
+        As many glyphs as characters, typically near their character's centre and none
+        as far as the next character: a count that matches by chance (the plate's edge
+        read, another edge segmented) shifts every glyph by a character.
+        """
+        glyphs = [x for char, x in zip(line.text, line.char_x, strict=True) if char.isalnum()]
+        if not self.char_spans or len(glyphs) != len(self.char_spans):
+            return False
+        offsets = [
+            abs(x - (low + high) / 2) / max(self.char_height_frac, 1e-6)
+            for x, (low, high) in zip(glyphs, self.char_spans, strict=True)
+        ]
+        return (
+            float(np.median(offsets)) <= _ALIGNED_MEDIAN_OFFSET
+            and max(offsets) <= _ALIGNED_MAX_OFFSET
+        )
 
     def trim(self, line: LineReading) -> LineReading:
         """Drop border-like glyphs read in the margin outside the segmented characters
@@ -201,9 +225,7 @@ def choose_trim(
     for row, line in zip(rows, lines, strict=True):
         if row.role == "year":
             continue
-        low, high = row.span
-        left = {i for i, x in enumerate(line.char_x) if x < low - 0.03}
-        right = {i for i, x in enumerate(line.char_x) if x > high + 0.03}
+        left, right = _outside_glyphs(row, line)
         options = []
         for drop in _subsets_of_sides(left, right):
             kept_outside = [line.text[i] for i in (left | right) - drop]
@@ -233,6 +255,21 @@ def choose_trim(
     trimmed = [row.trim(line) for row, line in zip(rows, lines, strict=True) if row.role != "year"]
     parsed = parse_plate("\n".join(line.text for line in trimmed), hints=hints)
     return parsed, trimmed, False
+
+
+def _outside_glyphs(row: RowCrop, line: LineReading) -> tuple[set[int], set[int]]:
+    """Indices of the glyphs read left and right of the segmented characters.
+
+    Glyphs that line up one-to-one with the segmented characters are none of them in
+    the margins, wherever their CTC peaks fell (a narrow first glyph, an I, peaks
+    before its own blob, which must not make it the plate's edge).
+    """
+    if row.lines_up(line):
+        return set(), set()
+    low, high = row.span
+    left = {i for i, x in enumerate(line.char_x) if x < low - 0.03}
+    right = {i for i, x in enumerate(line.char_x) if x > high + 0.03}
+    return left, right
 
 
 def _subsets_of_sides(left: set[int], right: set[int]) -> list[set[int]]:

@@ -222,7 +222,7 @@ class PlateReader:
         scale = _READ_HEIGHT_PX / plate_bgr.shape[0]
         image = cv2.resize(plate_bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-        layouts = localize.find_layouts(gray, plate_crop=True)
+        layouts = localize.find_layouts(gray, plate_crop=True, upscale=scale)
         if not layouts:
             return None
         # The best-looking rows are not always the plate (a dealer sticker, a state name):
