@@ -30,6 +30,9 @@ _CROP_MARGIN_X = 1.2
 _CROP_MARGIN_Y = 1.0
 # A single row scores at most this, so a matching two-line pair can outrank it.
 _SINGLE_ROW_CEILING = 0.85
+# The rows of a two-line plate: a long series ("LEH" beside its year) is printed
+# smaller than a short number below it.
+_MAX_STACKED_HEIGHT_RATIO = 1.6
 # Characters at most this tall in the camera's pixels may touch their neighbours (bold
 # glyphs a pixel or two apart, blurred together); taller ones are apart.
 _MERGED_GLYPHS_MAX_SOURCE_PX = 20.0
@@ -193,7 +196,7 @@ def _stacked(top: TextLine, bottom: TextLine) -> bool:
     if top is bottom or top.dark_text != bottom.dark_text:
         return False
     ht, hb = top.char_height_px, bottom.char_height_px
-    if max(ht, hb) / max(min(ht, hb), 1.0) > 1.35:
+    if max(ht, hb) / max(min(ht, hb), 1.0) > _MAX_STACKED_HEIGHT_RATIO:
         return False
     t, b = top.xyxy, bottom.xyxy
     vertical_gap = b[1] - t[3]

@@ -11,6 +11,8 @@ import pytest
 
 from ocr import localize
 
+GENERATED = Path(__file__).resolve().parents[1] / "data" / "plates" / "generated"
+
 
 def _iou(a, b) -> float:
     width = min(a[2], b[2]) - max(a[0], b[0])
@@ -119,3 +121,10 @@ def test_it_does_not_cut_large_shapes_into_characters(pk_crops) -> None:
     # A car photo read as a plate crop: its rear window must not pass as a row of glyphs.
     image = pk_crops["test-images_b2.jpg"].image_bgr
     assert localize.locate(image, plate_crop=True) == []
+
+
+def test_it_pairs_a_punjab_series_printed_smaller_than_its_number() -> None:
+    # Generator frame (1080p): "LEH" beside its year is ~2/3 the height of "411" there.
+    image = cv2.imread(str(GENERATED / "urban-bus-lane-1080-seed2_LEH-411.jpg"))
+    candidates = localize.locate(image, vehicle=True)
+    assert candidates and candidates[0].two_line
