@@ -164,6 +164,35 @@ def locate(
     return candidates
 
 
+def split_rows(gray: np.ndarray, layout: PlateLayout) -> PlateLayout | None:
+    """A one-row layout as the two rows of a small two-line plate that ran together.
+
+    A pixel apart, each series letter fuses with the digit below it into one tall blob.
+    The rows are cut at the faintest level of the row's middle third.
+    """
+    if layout.two_line:
+        return None
+    row = layout.rows[0]
+    x1, y1, x2, y2 = row.xyxy
+    height = y2 - y1
+    patch = gray[y1:y2, x1:x2].astype(float)
+    if height < 2 * _MIN_CHAR_HEIGHT_PX or patch.size == 0:
+        return None
+    ink = patch.max() - patch if row.dark_text else patch - patch.min()
+    profile = ink.mean(axis=1)
+    low, high = int(height / 3), int(2 * height / 3) + 1
+    cut = y1 + low + int(np.argmin(profile[low:high]))
+    rows = []
+    for top, bottom in ((y1, cut), (cut, y2)):
+        boxes = row.char_boxes.copy()
+        boxes[:, 1] = np.maximum(boxes[:, 1], top)
+        boxes[:, 3] = np.minimum(boxes[:, 3], bottom)
+        rows.append(TextLine(boxes[boxes[:, 3] > boxes[:, 1]], row.dark_text))
+    if any(r.count < 2 for r in rows):
+        return None
+    return PlateLayout((rows[0], rows[1]), layout.score)
+
+
 def _merge_rows(lines: list[TextLine]) -> list[TextLine]:
     """Join lines that continue each other on one row ("AZN" "-" "884")."""
     ordered = sorted(lines, key=lambda line: line.xyxy[0])

@@ -144,7 +144,9 @@ def row_crops(gray: np.ndarray, layout: PlateLayout) -> list[RowCrop]:
         int(series[:, 2].max()),
         int(top.xyxy[3]),
     )
-    crops = [_cut(gray, series_xyxy, h, "series", boxes=series, right_margin=0.15)]
+    # A row's crop stops where the other row begins (rows of a small plate nearly touch).
+    above = (0, int(bottom.xyxy[1]))
+    crops = [_cut(gray, series_xyxy, h, "series", boxes=series, right_margin=0.15, rows=above)]
     year_blobs = boxes[boxes[:, 0] > series_xyxy[2]]
     if len(year_blobs) >= 2:
         # The year's own digits, segmented: read just them (not the plate edge beyond).
@@ -155,14 +157,15 @@ def row_crops(gray: np.ndarray, layout: PlateLayout) -> list[RowCrop]:
             int(year_blobs[:, 3].max()),
         )
         year_height = float(np.median(year_blobs[:, 3] - year_blobs[:, 1]))
-        crops.append(_cut(gray, year_xyxy, year_height, "year", margin=0.2))
+        crops.append(_cut(gray, year_xyxy, year_height, "year", margin=0.2, rows=above))
     else:
         year_left = series_xyxy[2] + int(0.15 * h)
         year_right = int(max(top.xyxy[2], bottom.xyxy[2]))
         if year_right - year_left > 0.6 * h:
             year_xyxy = (year_left, series_xyxy[1], year_right, series_xyxy[3])
-            crops.append(_cut(gray, year_xyxy, h, "year", margin=0.0))
-    crops.append(_cut(gray, bottom.xyxy, h, "digits", boxes=bottom.char_boxes))
+            crops.append(_cut(gray, year_xyxy, h, "year", margin=0.0, rows=above))
+    below = (int(top.xyxy[3]), gray.shape[0])
+    crops.append(_cut(gray, bottom.xyxy, h, "digits", boxes=bottom.char_boxes, rows=below))
     return crops
 
 
@@ -175,8 +178,10 @@ def _cut(
     boxes: np.ndarray | None = None,
     margin: float = _ROW_MARGIN,
     right_margin: float | None = None,
+    rows: tuple[int, int] | None = None,
 ) -> RowCrop:
     height, width = gray.shape
+    first_row, end_row = rows if rows is not None else (0, height)
     x1, y1, x2, y2 = xyxy
     right_margin = margin if right_margin is None else right_margin
     left, right = (
@@ -184,8 +189,8 @@ def _cut(
         min(width, int(x2 + right_margin * char_height_px)),
     )
     top, bottom = (
-        max(0, int(y1 - 0.2 * char_height_px)),
-        min(height, int(y2 + 0.2 * char_height_px)),
+        max(first_row, int(y1 - 0.2 * char_height_px)),
+        min(end_row, int(y2 + 0.2 * char_height_px)),
     )
     crop_width = max(right - left, 1)
     span = ((x1 - left) / crop_width, (x2 - left) / crop_width)

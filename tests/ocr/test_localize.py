@@ -128,3 +128,16 @@ def test_it_pairs_a_punjab_series_printed_smaller_than_its_number() -> None:
     image = cv2.imread(str(GENERATED / "urban-bus-lane-1080-seed2_LEH-411.jpg"))
     candidates = localize.locate(image, vehicle=True)
     assert candidates and candidates[0].two_line
+
+
+def test_it_cuts_a_row_of_two_stacked_rows_run_together_in_two() -> None:
+    vehicle = cv2.imread(str(GENERATED / "urban-bus-lane-720-seed3_LE-7359.jpg"))
+    crop = localize.locate(vehicle, vehicle=True)[0].crop_bgr
+    gray = _gray_at_height(crop)
+    layout = localize.find_layouts(gray, plate_crop=True)[0]
+    assert not layout.two_line
+    split = localize.split_rows(gray, layout)
+    assert split is not None and split.two_line
+    top, bottom = split.rows
+    assert top.xyxy[3] <= bottom.xyxy[1]
+    assert localize.split_rows(gray, split) is None
