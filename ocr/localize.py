@@ -30,6 +30,12 @@ _CROP_MARGIN_X = 1.2
 _CROP_MARGIN_Y = 1.0
 # A single row scores at most this, so a matching two-line pair can outrank it.
 _SINGLE_ROW_CEILING = 0.85
+# The rows of a two-line plate: a long series ("LEH" beside its year) is printed
+# smaller than a short number below it.
+_MAX_STACKED_HEIGHT_RATIO = 1.6
+# Characters at most this tall in the camera's pixels may touch their neighbours (bold
+# glyphs a pixel or two apart, blurred together); taller ones are apart.
+_MERGED_GLYPHS_MAX_SOURCE_PX = 20.0
 
 
 @dataclass(frozen=True)
@@ -77,11 +83,12 @@ class PlateCandidate:
     two_line: bool = False
 
 
-def find_layouts(gray: np.ndarray, *, plate_crop: bool) -> list[PlateLayout]:
+def find_layouts(gray: np.ndarray, *, plate_crop: bool, upscale: float = 1.0) -> list[PlateLayout]:
     """Candidate plates in a grayscale image, best first.
 
     ``plate_crop`` says the image is (mostly) one plate, so its largest text wins; in a
-    scene every row of characters is a candidate.
+    scene every row of characters is a candidate. ``upscale`` is how much the image was
+    enlarged from the camera's pixels (small characters there may have run together).
     """
     height = gray.shape[0]
     max_char = height * (0.8 if plate_crop else 0.2)
@@ -89,7 +96,11 @@ def find_layouts(gray: np.ndarray, *, plate_crop: bool) -> list[PlateLayout]:
     if max_char <= min_char:
         return []
     lines = find_text_lines(
-        gray, min_char_height_px=min_char, max_char_height_px=max_char, multi_scale=not plate_crop
+        gray,
+        min_char_height_px=min_char,
+        max_char_height_px=max_char,
+        multi_scale=not plate_crop,
+        max_merged_height_px=_MERGED_GLYPHS_MAX_SOURCE_PX * upscale,
     )
     rows = _merge_rows(lines)
     layouts = [PlateLayout((row,), _SINGLE_ROW_CEILING * _row_score(row, gray)) for row in rows]
@@ -140,7 +151,7 @@ def locate(
     gray = cv2.cvtColor(work, cv2.COLOR_BGR2GRAY)
     candidates: list[PlateCandidate] = []
     taken: list[tuple[int, int, int, int]] = []
-    for layout in find_layouts(gray, plate_crop=plate_crop):
+    for layout in find_layouts(gray, plate_crop=plate_crop, upscale=scale):
         if any(_overlaps(layout.xyxy, box) for box in taken):
             continue
         taken.append(layout.xyxy)
@@ -151,6 +162,35 @@ def locate(
         if len(candidates) >= limit:
             break
     return candidates
+
+
+def split_rows(gray: np.ndarray, layout: PlateLayout) -> PlateLayout | None:
+    """A one-row layout as the two rows of a small two-line plate that ran together.
+
+    A pixel apart, each series letter fuses with the digit below it into one tall blob.
+    The rows are cut at the faintest level of the row's middle third.
+    """
+    if layout.two_line:
+        return None
+    row = layout.rows[0]
+    x1, y1, x2, y2 = row.xyxy
+    height = y2 - y1
+    patch = gray[y1:y2, x1:x2].astype(float)
+    if height < 2 * _MIN_CHAR_HEIGHT_PX or patch.size == 0:
+        return None
+    ink = patch.max() - patch if row.dark_text else patch - patch.min()
+    profile = ink.mean(axis=1)
+    low, high = int(height / 3), int(2 * height / 3) + 1
+    cut = y1 + low + int(np.argmin(profile[low:high]))
+    rows = []
+    for top, bottom in ((y1, cut), (cut, y2)):
+        boxes = row.char_boxes.copy()
+        boxes[:, 1] = np.maximum(boxes[:, 1], top)
+        boxes[:, 3] = np.minimum(boxes[:, 3], bottom)
+        rows.append(TextLine(boxes[boxes[:, 3] > boxes[:, 1]], row.dark_text))
+    if any(r.count < 2 for r in rows):
+        return None
+    return PlateLayout((rows[0], rows[1]), layout.score)
 
 
 def _merge_rows(lines: list[TextLine]) -> list[TextLine]:
@@ -185,7 +225,7 @@ def _stacked(top: TextLine, bottom: TextLine) -> bool:
     if top is bottom or top.dark_text != bottom.dark_text:
         return False
     ht, hb = top.char_height_px, bottom.char_height_px
-    if max(ht, hb) / max(min(ht, hb), 1.0) > 1.35:
+    if max(ht, hb) / max(min(ht, hb), 1.0) > _MAX_STACKED_HEIGHT_RATIO:
         return False
     t, b = top.xyxy, bottom.xyxy
     vertical_gap = b[1] - t[3]

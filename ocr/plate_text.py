@@ -39,6 +39,11 @@ _ROW_MARGIN = 0.45
 # How far (in character heights) a glyph's centre may lie outside a segmented character
 # and still be that character (CTC peaks are placed to within one output frame).
 _STRAY_TOLERANCE = 0.15
+# Glyphs line up with the segmented characters when their peaks lie this close (in
+# character heights) to the characters' centres: typically, and at the worst (a narrow
+# I peaks ~0.6 before its centre).
+_ALIGNED_MEDIAN_OFFSET = 0.35
+_ALIGNED_MAX_OFFSET = 0.75
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,25 @@ class RowCrop:
             return line
         return line.keep([i for i in range(len(line.text)) if i not in dropped])
 
+    def lines_up(self, line: LineReading) -> bool:
+        """Whether each alphanumeric glyph read is one segmented character, in order.
+
+        As many glyphs as characters, typically near their character's centre and none
+        as far as the next character: a count that matches by chance (the plate's edge
+        read, another edge segmented) shifts every glyph by a character.
+        """
+        glyphs = [x for char, x in zip(line.text, line.char_x, strict=True) if char.isalnum()]
+        if not self.char_spans or len(glyphs) != len(self.char_spans):
+            return False
+        offsets = [
+            abs(x - (low + high) / 2) / max(self.char_height_frac, 1e-6)
+            for x, (low, high) in zip(glyphs, self.char_spans, strict=True)
+        ]
+        return (
+            float(np.median(offsets)) <= _ALIGNED_MEDIAN_OFFSET
+            and max(offsets) <= _ALIGNED_MAX_OFFSET
+        )
+
     def trim(self, line: LineReading) -> LineReading:
         """Drop border-like glyphs read in the margin outside the segmented characters
         (a plate edge reads as I, 1 or J); other glyphs there are characters the
@@ -120,7 +144,9 @@ def row_crops(gray: np.ndarray, layout: PlateLayout) -> list[RowCrop]:
         int(series[:, 2].max()),
         int(top.xyxy[3]),
     )
-    crops = [_cut(gray, series_xyxy, h, "series", boxes=series, right_margin=0.15)]
+    # A row's crop stops where the other row begins (rows of a small plate nearly touch).
+    above = (0, int(bottom.xyxy[1]))
+    crops = [_cut(gray, series_xyxy, h, "series", boxes=series, right_margin=0.15, rows=above)]
     year_blobs = boxes[boxes[:, 0] > series_xyxy[2]]
     if len(year_blobs) >= 2:
         # The year's own digits, segmented: read just them (not the plate edge beyond).
@@ -131,14 +157,15 @@ def row_crops(gray: np.ndarray, layout: PlateLayout) -> list[RowCrop]:
             int(year_blobs[:, 3].max()),
         )
         year_height = float(np.median(year_blobs[:, 3] - year_blobs[:, 1]))
-        crops.append(_cut(gray, year_xyxy, year_height, "year", margin=0.2))
+        crops.append(_cut(gray, year_xyxy, year_height, "year", margin=0.2, rows=above))
     else:
         year_left = series_xyxy[2] + int(0.15 * h)
         year_right = int(max(top.xyxy[2], bottom.xyxy[2]))
         if year_right - year_left > 0.6 * h:
             year_xyxy = (year_left, series_xyxy[1], year_right, series_xyxy[3])
-            crops.append(_cut(gray, year_xyxy, h, "year", margin=0.0))
-    crops.append(_cut(gray, bottom.xyxy, h, "digits", boxes=bottom.char_boxes))
+            crops.append(_cut(gray, year_xyxy, h, "year", margin=0.0, rows=above))
+    below = (int(top.xyxy[3]), gray.shape[0])
+    crops.append(_cut(gray, bottom.xyxy, h, "digits", boxes=bottom.char_boxes, rows=below))
     return crops
 
 
@@ -151,8 +178,10 @@ def _cut(
     boxes: np.ndarray | None = None,
     margin: float = _ROW_MARGIN,
     right_margin: float | None = None,
+    rows: tuple[int, int] | None = None,
 ) -> RowCrop:
     height, width = gray.shape
+    first_row, end_row = rows if rows is not None else (0, height)
     x1, y1, x2, y2 = xyxy
     right_margin = margin if right_margin is None else right_margin
     left, right = (
@@ -160,8 +189,8 @@ def _cut(
         min(width, int(x2 + right_margin * char_height_px)),
     )
     top, bottom = (
-        max(0, int(y1 - 0.2 * char_height_px)),
-        min(height, int(y2 + 0.2 * char_height_px)),
+        max(first_row, int(y1 - 0.2 * char_height_px)),
+        min(end_row, int(y2 + 0.2 * char_height_px)),
     )
     crop_width = max(right - left, 1)
     span = ((x1 - left) / crop_width, (x2 - left) / crop_width)
@@ -201,9 +230,7 @@ def choose_trim(
     for row, line in zip(rows, lines, strict=True):
         if row.role == "year":
             continue
-        low, high = row.span
-        left = {i for i, x in enumerate(line.char_x) if x < low - 0.03}
-        right = {i for i, x in enumerate(line.char_x) if x > high + 0.03}
+        left, right = _outside_glyphs(row, line)
         options = []
         for drop in _subsets_of_sides(left, right):
             kept_outside = [line.text[i] for i in (left | right) - drop]
@@ -233,6 +260,21 @@ def choose_trim(
     trimmed = [row.trim(line) for row, line in zip(rows, lines, strict=True) if row.role != "year"]
     parsed = parse_plate("\n".join(line.text for line in trimmed), hints=hints)
     return parsed, trimmed, False
+
+
+def _outside_glyphs(row: RowCrop, line: LineReading) -> tuple[set[int], set[int]]:
+    """Indices of the glyphs read left and right of the segmented characters.
+
+    Glyphs that line up one-to-one with the segmented characters are none of them in
+    the margins, wherever their CTC peaks fell (a narrow first glyph, an I, peaks
+    before its own blob, which must not make it the plate's edge).
+    """
+    if row.lines_up(line):
+        return set(), set()
+    low, high = row.span
+    left = {i for i, x in enumerate(line.char_x) if x < low - 0.03}
+    right = {i for i, x in enumerate(line.char_x) if x > high + 0.03}
+    return left, right
 
 
 def _subsets_of_sides(left: set[int], right: set[int]) -> list[set[int]]:

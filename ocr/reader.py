@@ -222,16 +222,17 @@ class PlateReader:
         scale = _READ_HEIGHT_PX / plate_bgr.shape[0]
         image = cv2.resize(plate_bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-        layouts = localize.find_layouts(gray, plate_crop=True)
+        layouts = localize.find_layouts(gray, plate_crop=True, upscale=scale)
         if not layouts:
             return None
         # The best-looking rows are not always the plate (a dealer sticker, a state name):
         # the next layout is read too unless the first is already read confidently.
         best: _LayoutReading | None = None
         for layout in layouts[:_LAYOUTS_PER_CROP]:
-            reading = self._read_layout(image, gray, layout)
-            if reading is not None and (best is None or reading.confidence > best.confidence):
-                best = reading
+            for variant in _layout_variants(image, gray, layout):
+                reading = self._read_layout(image, gray, variant)
+                if reading is not None and (best is None or reading.confidence > best.confidence):
+                    best = reading
             if best is not None and best.confidence >= _GOOD_ENOUGH_CONFIDENCE:
                 break
         if best is None:
@@ -340,6 +341,18 @@ def _torch_threads() -> int:
     if not value.isdigit() or int(value) < 1:
         raise OcrModelError(f"{THREADS_ENV} must be a positive integer, got {value!r}")
     return int(value)
+
+
+def _layout_variants(image: np.ndarray, gray: np.ndarray, layout: PlateLayout) -> list[PlateLayout]:
+    """The layout, and beside a Punjab green strip a one-row layout also as two rows.
+
+    A Punjab district plate is two rows; at ~45 px across they run together into one
+    row of tall blobs, which only read right when cut apart. The confidence decides.
+    """
+    if layout.two_line or "green_strip" not in colour_hints(image, layout):
+        return [layout]
+    split = localize.split_rows(gray, layout)
+    return [layout] if split is None else [layout, split]
 
 
 def _unreadable(*, crop_path: Path | None = None) -> PlateReading:

@@ -20,6 +20,13 @@ _MAX_ASPECT = 1.25
 _MIN_FILL = 0.12
 _MAX_FILL = 0.92
 _STRICT_OFFSET = 20
+# Touching characters: a blob up to this wide (per height) may be a few glyphs run
+# together; it is cut where its column of ink is at most this thin (per height), into
+# pieces at least this wide.
+_MAX_MERGED_ASPECT = 4.0
+_MAX_JOIN_INK = 0.35
+_MIN_PIECE_WIDTH = 0.2
+_MIN_PIECE_HEIGHT = 0.75
 # Two neighbouring characters of one line.
 _MAX_HEIGHT_RATIO = 1.45
 _MAX_GAP_PER_HEIGHT = 1.1
@@ -78,6 +85,7 @@ def find_text_lines(
     max_char_height_px: float,
     min_chars: int = 2,
     multi_scale: bool = True,
+    max_merged_height_px: float = 0.0,
 ) -> list[TextLine]:
     """Find rows of character-like blobs of both polarities.
 
@@ -88,6 +96,9 @@ def find_text_lines(
         min_chars: fewest blobs a row needs.
         multi_scale: threshold once per band of character heights (scenes, where plates
             of any size may appear); otherwise once for the whole range (a plate crop).
+        max_merged_height_px: a too-wide blob up to this tall may be touching characters
+            and is cut into them (0: never). Glyphs touch only where the camera gave them
+            few pixels, so callers scale this with how much they enlarged the image.
 
     Returns:
         Lines from both polarities, duplicates (same blobs found twice) removed.
@@ -112,7 +123,7 @@ def find_text_lines(
                 block,
                 offset,
             )
-            boxes = _character_boxes(binary, low, high)
+            boxes = _character_boxes(binary, low, high, max_merged_height_px)
             lines.extend(
                 TextLine(group, dark_text)
                 for group in _group_rows(boxes)
@@ -137,30 +148,87 @@ def _odd(value: int) -> int:
     return value if value % 2 else value + 1
 
 
-def _character_boxes(binary: np.ndarray, min_h: float, max_h: float) -> np.ndarray:
-    count, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+def _character_boxes(
+    binary: np.ndarray, min_h: float, max_h: float, max_merged_h: float
+) -> np.ndarray:
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
     if count <= 1:
         return np.zeros((0, 4), dtype=int)
-    stats = stats[1:]
     widths = stats[:, cv2.CC_STAT_WIDTH].astype(float)
     heights = stats[:, cv2.CC_STAT_HEIGHT].astype(float)
-    fill = stats[:, cv2.CC_STAT_AREA] / np.maximum(widths * heights, 1.0)
     aspect = widths / np.maximum(heights, 1.0)
-    keep = (
-        (heights >= min_h)
-        & (heights <= max_h)
-        & (aspect >= _MIN_ASPECT)
-        & (aspect <= _MAX_ASPECT)
-        & (fill >= _MIN_FILL)
-        & (fill <= _MAX_FILL)
-    )
-    kept = stats[keep]
-    x1 = kept[:, cv2.CC_STAT_LEFT]
-    y1 = kept[:, cv2.CC_STAT_TOP]
-    boxes = np.stack(
-        [x1, y1, x1 + kept[:, cv2.CC_STAT_WIDTH], y1 + kept[:, cv2.CC_STAT_HEIGHT]], axis=1
-    )
-    return boxes[np.argsort(boxes[:, 0])] if len(boxes) else np.zeros((0, 4), dtype=int)
+    in_height = (heights >= min_h) & (heights <= max_h)
+    in_height[0] = False  # the background
+    boxes = [
+        _xyxy(stats[i])
+        for i in np.flatnonzero(in_height & (aspect >= _MIN_ASPECT) & (aspect <= _MAX_ASPECT))
+        if _is_character(stats[i])
+    ]
+    merged = in_height & (heights <= max_merged_h)
+    for i in np.flatnonzero(merged & (aspect > _MAX_ASPECT) & (aspect <= _MAX_MERGED_ASPECT)):
+        x, y, w, h = (int(v) for v in stats[i, :4])
+        mask = labels[y : y + h, x : x + w] == i
+        pieces = _split_merged(mask, x, y)
+        # Glyphs of one row are all about as tall as the blob; texture (foliage, a
+        # grille) cut at its thin columns gives pieces of any height and shape.
+        if pieces and all(
+            box[3] - box[1] >= _MIN_PIECE_HEIGHT * h and _box_is_character(mask, box, x, y)
+            for box in pieces
+        ):
+            boxes.extend(pieces)
+    if not boxes:
+        return np.zeros((0, 4), dtype=int)
+    array = np.array(boxes, dtype=int)
+    return array[np.argsort(array[:, 0], kind="stable")]
+
+
+def _xyxy(stat: np.ndarray) -> tuple[int, int, int, int]:
+    x, y, w, h = (int(v) for v in stat[:4])
+    return (x, y, x + w, y + h)
+
+
+def _is_character(stat: np.ndarray) -> bool:
+    width, height = float(stat[cv2.CC_STAT_WIDTH]), float(stat[cv2.CC_STAT_HEIGHT])
+    fill = float(stat[cv2.CC_STAT_AREA]) / max(width * height, 1.0)
+    return _MIN_FILL <= fill <= _MAX_FILL
+
+
+def _box_is_character(mask: np.ndarray, box: tuple[int, int, int, int], x: int, y: int) -> bool:
+    x1, y1, x2, y2 = box
+    width, height = x2 - x1, y2 - y1
+    if not _MIN_ASPECT <= width / max(height, 1) <= _MAX_ASPECT:
+        return False
+    fill = float(mask[y1 - y : y2 - y, x1 - x : x2 - x].sum()) / max(width * height, 1)
+    return _MIN_FILL <= fill <= _MAX_FILL
+
+
+def _split_merged(mask: np.ndarray, x: int, y: int) -> list[tuple[int, int, int, int]]:
+    """Cut a blob of touching characters ("ICT" of a small, bold plate) into pieces.
+
+    At a few pixels per stroke neighbouring glyphs touch and form one wide blob that no
+    character filter accepts, and the row loses them. The blob is cut at its thinnest
+    column (where two glyphs touch) until every piece is narrow enough; a blob with a
+    part whose thinnest column is still thick is a solid shape, not glyphs: nothing.
+    """
+    height, width = mask.shape
+    if width <= _MAX_ASPECT * height:
+        return [_tight_box(mask, x, y)] if mask.any() else []
+    ink = mask.sum(axis=0)
+    margin = max(1, int(_MIN_PIECE_WIDTH * height))
+    if width <= 2 * margin:
+        return []
+    cut = margin + int(np.argmin(ink[margin : width - margin]))
+    if ink[cut] > _MAX_JOIN_INK * height:
+        return []
+    left = _split_merged(mask[:, :cut], x, y)
+    right = _split_merged(mask[:, cut + 1 :], x + cut + 1, y)
+    return left + right if left and right else []
+
+
+def _tight_box(mask: np.ndarray, x: int, y: int) -> tuple[int, int, int, int]:
+    rows = np.flatnonzero(mask.any(axis=1))
+    cols = np.flatnonzero(mask.any(axis=0))
+    return (x + int(cols[0]), y + int(rows[0]), x + int(cols[-1]) + 1, y + int(rows[-1]) + 1)
 
 
 def _group_rows(boxes: np.ndarray) -> list[np.ndarray]:

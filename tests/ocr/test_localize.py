@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import cv2
 import numpy as np
+import pytest
 
 from ocr import localize
+
+GENERATED = Path(__file__).resolve().parents[1] / "data" / "plates" / "generated"
 
 
 def _iou(a, b) -> float:
@@ -67,3 +73,71 @@ def test_it_finds_no_plate_in_a_frame_without_characters() -> None:
     rng = np.random.default_rng(7)
     smooth = cv2.GaussianBlur(rng.integers(0, 255, (480, 640, 3), dtype=np.uint8), (0, 0), 25)
     assert localize.locate(smooth) == []
+
+
+def _sample_frame(sample: str, plate: str, rank: int = 0) -> tuple[np.ndarray, dict]:
+    """A frame of a shipped generator clip where the plate is ``rank``-th widest."""
+    folder = Path(__file__).resolve().parents[2] / "fixtures" / "samples" / sample
+    vehicle = next(
+        v
+        for v in json.loads((folder / "truth.json").read_text())["vehicles"]
+        if v["plate"] == plate
+    )
+    frames = sorted(
+        (f for f in vehicle["frames"] if f.get("plate_box_px")),
+        key=lambda f: -(f["plate_box_px"][2] - f["plate_box_px"][0]),
+    )
+    frame = frames[rank]
+    capture = cv2.VideoCapture(str(folder / "clip.mp4"))
+    capture.set(cv2.CAP_PROP_POS_FRAMES, frame["index"])
+    ok, image = capture.read()
+    capture.release()
+    assert ok
+    return image, frame
+
+
+@pytest.mark.parametrize(
+    ("sample", "plate"), [("junction", "ICT-3568"), ("urban-bus-lane", "ICT-7952")]
+)
+@pytest.mark.parametrize("rank", [0, 2])
+def test_it_keeps_a_small_plates_touching_letters(sample: str, plate: str, rank: int) -> None:
+    # At ~10 px the bold "ICT" runs together into one blob no character filter accepts.
+    image, frame = _sample_frame(sample, plate, rank)
+    candidates = localize.locate(
+        image[
+            int(frame["box_px"][1]) : int(frame["box_px"][3]),
+            int(frame["box_px"][0]) : int(frame["box_px"][2]),
+        ],
+        offset_xy=(int(frame["box_px"][0]), int(frame["box_px"][1])),
+        vehicle=True,
+    )
+    x1, _, x2, _ = frame["plate_box_px"]
+    assert candidates
+    # The candidate spans the plate's text from its first letter (not from the "T").
+    assert candidates[0].xyxy[0] <= x1 + 0.15 * (x2 - x1)
+
+
+def test_it_does_not_cut_large_shapes_into_characters(pk_crops) -> None:
+    # A car photo read as a plate crop: its rear window must not pass as a row of glyphs.
+    image = pk_crops["test-images_b2.jpg"].image_bgr
+    assert localize.locate(image, plate_crop=True) == []
+
+
+def test_it_pairs_a_punjab_series_printed_smaller_than_its_number() -> None:
+    # Generator frame (1080p): "LEH" beside its year is ~2/3 the height of "411" there.
+    image = cv2.imread(str(GENERATED / "urban-bus-lane-1080-seed2_LEH-411.jpg"))
+    candidates = localize.locate(image, vehicle=True)
+    assert candidates and candidates[0].two_line
+
+
+def test_it_cuts_a_row_of_two_stacked_rows_run_together_in_two() -> None:
+    vehicle = cv2.imread(str(GENERATED / "urban-bus-lane-720-seed3_LE-7359.jpg"))
+    crop = localize.locate(vehicle, vehicle=True)[0].crop_bgr
+    gray = _gray_at_height(crop)
+    layout = localize.find_layouts(gray, plate_crop=True)[0]
+    assert not layout.two_line
+    split = localize.split_rows(gray, layout)
+    assert split is not None and split.two_line
+    top, bottom = split.rows
+    assert top.xyxy[3] <= bottom.xyxy[1]
+    assert localize.split_rows(gray, split) is None

@@ -7,7 +7,7 @@ import pytest
 
 from ocr.formats import canonical, parse_plate
 from ocr.fusion import DEFAULT_MIN_CONFIDENCE
-from ocr.plate_text import RowCrop, plate_confidence
+from ocr.plate_text import RowCrop, choose_trim, plate_confidence
 from ocr.recognition import LineReading
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -77,3 +77,32 @@ def test_one_sure_reading_no_format_vouches_for_stays_below_the_threshold(raw: s
 def test_a_cued_sure_reading_passes_the_threshold() -> None:
     parsed = parse_plate("CHL 9084", hints=("yellow",))
     assert plate_confidence((0.99,) * 7, parsed, 7) >= DEFAULT_MIN_CONFIDENCE
+
+
+# "ICT-3568" segmented as seven characters; the narrow I's peak falls before its blob.
+ICT_SPANS = (
+    (0.06, 0.08),
+    (0.12, 0.20),
+    (0.22, 0.30),
+    (0.38, 0.46),
+    (0.48, 0.56),
+    (0.58, 0.66),
+    (0.68, 0.76),
+)
+
+
+def _ict_row() -> RowCrop:
+    return RowCrop(np.zeros((10, 10), np.uint8), "line", (0.06, 0.76), 7, ICT_SPANS, 0.1)
+
+
+def test_a_first_glyph_peaking_before_its_character_is_not_the_plate_edge() -> None:
+    line = _reading("ICT-3568", [0.02, 0.15, 0.25, 0.33, 0.41, 0.51, 0.61, 0.71])
+    assert _ict_row().lines_up(line)
+    parsed, _, _ = choose_trim([_ict_row()], [line], ())
+    assert parsed.text == "ICT-3568"
+
+
+def test_a_count_that_matches_by_a_shift_of_one_character_does_not_line_up() -> None:
+    # The plate's left edge read as I, its right edge segmented: every glyph one off.
+    line = _reading("IBCS036", [0.0, 0.08, 0.18, 0.28, 0.42, 0.52, 0.62])
+    assert not _ict_row().lines_up(line)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -35,6 +36,24 @@ def test_it_keeps_the_punjab_year_apart_from_the_number(plate_reader, pk_crops) 
 def test_it_flags_a_yellow_one_line_plate_as_sindh(plate_reader, pk_crops) -> None:
     reading = plate_reader.read_crop(pk_crops["Karachi-Plate_5.JPG"].image_bgr)
     assert (reading.text, reading.format, reading.province) == ("ASY-747", "sindh", "sindh")
+
+
+def test_it_reads_a_two_line_plate_whose_series_is_printed_small(plate_reader) -> None:
+    folder = Path(__file__).resolve().parents[1] / "data" / "plates" / "generated"
+    vehicle = cv2.imread(str(folder / "urban-bus-lane-1080-seed2_LEH-411.jpg"))
+    height, width = vehicle.shape[:2]
+    reading = plate_reader.read_track([(vehicle, (0.0, 0.0, float(width), float(height)))])
+    assert (reading.text, reading.format) == ("LEH-411", "punjab")
+
+
+def test_it_cuts_apart_the_rows_of_a_small_punjab_plate_that_ran_together(plate_reader) -> None:
+    # ~41 px across at 720p: "LE" and "7359" touch, and read as one row they are "E7359".
+    folder = Path(__file__).resolve().parents[1] / "data" / "plates" / "generated"
+    vehicle = cv2.imread(str(folder / "urban-bus-lane-720-seed3_LE-7359.jpg"))
+    height, width = vehicle.shape[:2]
+    reading = plate_reader.read_track([(vehicle, (0.0, 0.0, float(width), float(height)))])
+    assert (reading.text or reading.candidates[0][0]) == "LE-7359"
+    assert reading.unreadable or reading.text == "LE-7359"
 
 
 def test_it_fuses_a_track_and_saves_the_plate_crop(plate_reader, pk_crops, tmp_path) -> None:
