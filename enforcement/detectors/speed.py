@@ -470,23 +470,42 @@ class SpeedDetector:
         entry, exit_ = self.site.entry_line, self.site.exit_line
         if entry is None or exit_ is None:
             return None
+        lines = (entry, exit_)
         average = line_to_line_speed(entry, exit_, direction, times_s, points_m)
         if average is None:
+            lines = (exit_, entry)
             average = line_to_line_speed(exit_, entry, direction, times_s, points_m)
         if average is None:
             return None
         speed_ms, gap_m = average
-        nearest = [
-            points_m[
-                np.nanargmin(np.abs([line.signed_distance_along(p, direction) for p in points_m]))
-            ]
-            for line in (entry, exit_)
-        ]
-        sigma_m = self.ground_sigma_m(
-            self.site.camera.calibration.road_to_image(np.asarray(nearest))
+        sigma_in, sigma_out = (
+            self._crossing_sigma_m(line, direction, times_s, points_m) for line in lines
         )
-        relative = 1.96 * float(np.hypot(*sigma_m)) / gap_m
+        relative = 1.96 * float(np.hypot(sigma_in, sigma_out)) / gap_m
         return speed_ms * 3.6, speed_ms * 3.6 * relative
+
+    def _crossing_sigma_m(
+        self,
+        line: Segment,
+        direction: np.ndarray,
+        times_s: np.ndarray,
+        points_m: np.ndarray,
+        *,
+        frames: int = 3,
+    ) -> float:
+        """How far (m) the ground point is off where it should be at ``line``: the
+        modelled pixel jitter there, or the jitter seen in the frames around the
+        crossing (from second differences, near zero for smooth motion), the larger."""
+        crossing = _crossing(line, direction, times_s, points_m)
+        i = len(times_s) - 1 if crossing is None else crossing[1]
+        near = points_m[max(i - frames, 0) : i + frames]
+        modelled = float(
+            self.ground_sigma_m(self.site.camera.calibration.road_to_image(near[-1:]))[0]
+        )
+        if len(near) < 3:
+            return modelled
+        seen = 1.4826 * float(np.median(np.abs(np.diff(near @ direction, 2)))) / np.sqrt(6.0)
+        return max(modelled, seen)
 
     def _measure(self, track: TrackHistory, state: _ZoneTrack, *, final: bool) -> list[Finding]:
         """Measure the points so far; an invalid figure is final only when the track ends."""
