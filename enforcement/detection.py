@@ -428,19 +428,29 @@ def _longest_run(flags: np.ndarray) -> np.ndarray:
 
 
 def join_stacked_parts(
-    stats: np.ndarray, *, max_flatness: float = 0.4, min_overlap: float = 0.6
+    stats: np.ndarray,
+    *,
+    max_flatness: float = 0.4,
+    min_overlap: float = 0.6,
+    min_width_ratio: float = 0.8,
+    max_edge_offset: float = 0.15,
+    max_gap: float = 0.5,
 ) -> np.ndarray:
-    """Which blob each blob belongs to: flat strips join the blob right above them.
+    """Which blob each blob belongs to: parts stacked one above the other join up.
 
     A grey vehicle on a grey road often falls apart into its roof and the dark strip
     of bumper and shadow where it meets the road; the strip alone is never a vehicle
     (no vehicle is that flat), and without it the ground point sits metres too far.
+    A tall vehicle falls apart into its upper and lower body: a blob as wide as the one
+    right below it, edge over edge, is that vehicle's upper part. A vehicle behind it
+    stands farther away, so perspective draws it narrower. Alone, the upper part's
+    bottom edge is metres above the road, and perspective inflates its speed.
 
     Args:
         stats: (N, 5) ``cv2.connectedComponentsWithStats`` rows (x, y, w, h, area).
 
     Returns:
-        (N,) the index of the blob each one joins (its own index when it stays alone).
+        (N,) the index of the group's root blob for each blob (its own when alone).
     """
     x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
     w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
@@ -459,7 +469,77 @@ def join_stacked_parts(
         if above.any():
             candidates = np.nonzero(above)[0]
             parent[j] = candidates[np.argmax(overlap[candidates])]
-    return parent
+    for upper in range(len(stats)):
+        _join_upper_part(parent, stats, upper, min_width_ratio, max_edge_offset, max_gap)
+    return np.array([_root(parent, k) for k in range(len(stats))])
+
+
+def _join_upper_part(
+    parent: np.ndarray,
+    stats: np.ndarray,
+    j: int,
+    min_width_ratio: float,
+    max_edge_offset: float,
+    max_gap: float,
+) -> None:
+    """Join blob ``j`` with each blob right below it that is as wide, edge under edge."""
+    x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    gap = y - (y[j] + h[j])
+    tolerance = max_edge_offset * w
+    below = (
+        (w[j] >= min_width_ratio * w)
+        & (w[j] <= w / min_width_ratio)
+        & (np.abs(x - x[j]) <= tolerance)
+        & (np.abs(x + w - x[j] - w[j]) <= tolerance)
+        & (gap >= -h[j] / 2)
+        & (gap <= max_gap * np.minimum(h, h[j]))
+    )
+    below[j] = False
+    for i in np.nonzero(below)[0]:
+        _union(parent, int(i), j)
+
+
+def sits_on_another(
+    xyxy: np.ndarray,
+    others_xyxy: np.ndarray,
+    *,
+    min_overlap: float = 0.7,
+    max_gap: float = 0.6,
+    min_width_ratio: float = 0.8,
+) -> np.ndarray:
+    """(N,) whether each of (N, 4) boxes sits right on top of one of (M, 4) others.
+
+    A box whose bottom edge touches the top of a box below it, over at least as wide a
+    stretch, is most likely the upper part of a vehicle that fell apart: its bottom
+    edge is not where the vehicle meets the road. Gaps are relative to the box height.
+    """
+    if len(xyxy) == 0 or len(others_xyxy) == 0:
+        return np.zeros(len(xyxy), dtype=bool)
+    a, b = xyxy[:, None, :], others_xyxy[None, :, :]
+    width, height = a[..., 2] - a[..., 0], a[..., 3] - a[..., 1]
+    overlap = np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0])
+    gap = b[..., 1] - a[..., 3]
+    under = (
+        (b[..., 3] > a[..., 3])
+        & (overlap >= min_overlap * width)
+        & (b[..., 2] - b[..., 0] >= min_width_ratio * width)
+        & (gap >= -0.5 * height)
+        & (gap <= max_gap * height)
+    )
+    return under.any(axis=1)
+
+
+def _root(parent: np.ndarray, k: int) -> int:
+    while parent[k] != k:
+        k = int(parent[k])
+    return k
+
+
+def _union(parent: np.ndarray, a: int, b: int) -> None:
+    root_a, root_b = _root(parent, a), _root(parent, b)
+    if root_a != root_b:
+        parent[max(root_a, root_b)] = min(root_a, root_b)
 
 
 class OnnxDetector:

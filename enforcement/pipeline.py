@@ -23,7 +23,12 @@ import cv2
 import numpy as np
 
 from enforcement.camera_config import CameraConfig
-from enforcement.detection import BackgroundDetector, Detections, classify_vehicle
+from enforcement.detection import (
+    BackgroundDetector,
+    Detections,
+    classify_vehicle,
+    sits_on_another,
+)
 from enforcement.detectors.base import (
     Detector,
     Finding,
@@ -282,16 +287,23 @@ class Pipeline:
         image = frame.image
         if self.signal_source is not None:
             self._signal = self.signal_source.update(frame.timestamp_s, image)
-        tracked = self.tracker.update(self.detector.detect(image))
+        detections = self.detector.detect(image)
+        tracked = self.tracker.update(detections)
         self.last_tracked = tracked
         findings: list[Finding] = []
         if len(tracked):
             ground_px = tracked.ground_px
             ground_m = self.camera.calibration.image_to_road(ground_px)
+            stacked = sits_on_another(tracked.xyxy, detections.xyxy)
             for i, track_id in enumerate(tracked.tracker_id.tolist()):
                 x0, y0, x1, y1 = (float(v) for v in tracked.xyxy[i])
                 findings += self._observe(
-                    frame, int(track_id), (x0, y0, x1, y1), ground_px[i], ground_m[i]
+                    frame,
+                    int(track_id),
+                    (x0, y0, x1, y1),
+                    ground_px[i],
+                    ground_m[i],
+                    stacked=bool(stacked[i]),
                 )
                 class_id = int(tracked.class_id[i])
                 if 0 <= class_id < len(VEHICLE_CLASSES):
@@ -333,6 +345,8 @@ class Pipeline:
         xyxy: tuple[float, float, float, float],
         ground_px: np.ndarray,
         ground_m: np.ndarray,
+        *,
+        stacked: bool = False,
     ) -> list[Finding]:
         live = self._live.get(track_id)
         if live is None:
@@ -348,6 +362,7 @@ class Pipeline:
             (float(ground_m[0]), float(ground_m[1])),
             lane,
             self._signal,
+            stacked,
         )
         history.observations.append(obs)
         if live.first is None:

@@ -30,6 +30,9 @@ class Observation:
     ground_m: tuple[float, float]
     lane_id: str | None
     signal: SignalReading | None = None
+    # The box sat right on top of another box: its bottom edge may be a vehicle's
+    # upper part, metres above the road (see `enforcement.detection.sits_on_another`).
+    stacked: bool = False
 
 
 def jumped(before: Observation, after: Observation, *, slack_m: float = 1.5) -> bool:

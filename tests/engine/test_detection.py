@@ -18,8 +18,14 @@ def stats(*boxes: tuple[int, int, int, int]) -> np.ndarray:
     [
         # A roof and, a little below it, the flat strip of bumper and shadow: one vehicle.
         (((100, 50, 40, 30), (98, 88, 44, 5)), [0, 0]),
-        # Two vehicles one behind the other: neither is flat, both stay.
-        (((100, 50, 40, 30), (100, 84, 40, 30)), [0, 1]),
+        # A vehicle behind another: farther away, so narrower; both stay.
+        (((104, 56, 30, 24), (100, 84, 40, 30)), [0, 1]),
+        # A truck's upper body right above its lower body, edge over edge: one vehicle.
+        (((253, 16, 42, 17), (251, 37, 47, 54)), [0, 0]),
+        # ... and with the bumper strip below as well: all three are one.
+        (((253, 16, 42, 17), (251, 37, 47, 54), (250, 93, 49, 6)), [0, 0, 0]),
+        # Two blobs edge over edge but far apart vertically: two vehicles.
+        (((253, 16, 42, 17), (251, 60, 47, 54)), [0, 1]),
         # A flat strip far below a vehicle is not its bumper.
         (((100, 50, 40, 30), (98, 140, 44, 5)), [0, 1]),
         # A flat strip beside a vehicle (the next lane) stays alone.

@@ -11,8 +11,13 @@ from enforcement.camera_config import CameraConfig
 from enforcement.detectors.base import Finding, Observation, PinnedFrame, TrackHistory
 from enforcement.detectors.lane import LaneDetector
 from enforcement.detectors.red_light import RedLightDetector
-from enforcement.detectors.site import Site
-from enforcement.detectors.speed import SpeedDetector, fit_speed
+from enforcement.detectors.site import Segment, Site
+from enforcement.detectors.speed import (
+    SpeedDetector,
+    crossing_time,
+    fit_speed,
+    line_to_line_speed,
+)
 from enforcement.geometry import validate_config
 from enforcement.signals import GREEN, RED, SignalReading
 from tests.engine.conftest import camera_dict, road_to_px
@@ -33,6 +38,7 @@ def drive(
     signal: list[SignalReading | None] | None = None,
     vehicle_class: str = "car",
     track_id: int = 1,
+    stacked: bool = False,
 ) -> list[Finding]:
     """Feed a track along road positions (one per frame) through the detectors."""
     track = TrackHistory(track_id, vehicle_class=vehicle_class)
@@ -41,7 +47,9 @@ def drive(
         px = road_to_px(x_m, y_m)
         xyxy = (px[0] - 20, px[1] - 40, px[0] + 20, px[1])
         reading = signal[i] if signal else None
-        obs = Observation(i, i / FPS, xyxy, px, (x_m, y_m), site.lane_at(px), reading)
+        obs = Observation(
+            i, i / FPS, xyxy, px, (x_m, y_m), site.lane_at(px), reading, stacked=stacked
+        )
         track.observations.append(obs)
         track.current = PinnedFrame(i, i / FPS, datetime(2026, 1, 1, tzinfo=UTC), IMAGE, xyxy)
         for detector in detectors:
@@ -173,9 +181,36 @@ def test_a_vehicle_that_queues_in_the_zone_gets_its_mean_speed(config: CameraCon
     times = np.arange(len(path)) / FPS
     inside = [i for i, (_, y) in enumerate(path) if 5.0 <= y <= 45.0]
     expected_kmh = 40.0 / (times[inside[-1]] - times[inside[0]]) * 3.6
-    measurement = detector.measure(times[inside], np.asarray(path)[inside], ["L1"] * len(inside))
+    points = np.asarray(path)
+    measurement = detector.measure(
+        times[inside], points[inside], ["L1"] * len(inside), path=(times, points)
+    )
     assert measurement.valid
     assert measurement.speed_kmh == pytest.approx(expected_kmh, abs=1.0)
+
+
+def test_a_queued_vehicle_first_seen_as_it_pulls_away_is_not_measured(
+    config: CameraConfig,
+) -> None:
+    # Its track begins in the zone, part-way through the wait: the time it stood there
+    # before is unknown, and the pull-away alone is not the zone's speed.
+    site = site_for(config)
+    path = stop_and_go(30.0, stop_y=40.0, wait_s=3.0)
+    moving_again = max(i for i in range(1, len(path)) if path[i] == path[i - 1])
+    findings = drive([SpeedDetector(site, config)], site, path[moving_again - 5 :])
+    assert findings == []
+    times = np.arange(len(path)) / FPS
+    points = np.asarray(path)
+    tail = slice(moving_again - 5, None)
+    inside = (points[tail, 1] >= 5.0) & (points[tail, 1] <= 45.0)
+    measurement = SpeedDetector(site, config).measure(
+        times[tail][inside],
+        points[tail][inside],
+        ["L1"] * int(inside.sum()),
+        path=(times[tail], points[tail]),
+    )
+    assert not measurement.valid
+    assert "began or ended inside the zone" in measurement.rejected_reason
 
 
 def test_a_track_that_jumps_from_a_standstill_is_not_averaged(config: CameraConfig) -> None:
@@ -185,6 +220,125 @@ def test_a_track_that_jumps_from_a_standstill_is_not_averaged(config: CameraConf
     times = np.arange(len(path)) / FPS
     measurement = SpeedDetector(site, config).measure(times, np.asarray(path), ["L1"] * len(path))
     assert not measurement.valid
+
+
+def lined_config() -> CameraConfig:
+    """The test camera with the zone's entry line at y = 45 m and exit line at y = 5 m."""
+    zone = {
+        "polygon_px": [road_to_px(*p) for p in ((0, 5), (10, 5), (10, 45), (0, 45))],
+        "entry_line_px": [road_to_px(0, 45), road_to_px(10, 45)],
+        "exit_line_px": [road_to_px(0, 5), road_to_px(10, 5)],
+    }
+    return CameraConfig.from_dict(camera_dict(speed_zone=zone))
+
+
+TOWARDS_CAMERA = np.array([0.0, -1.0])
+
+
+def test_a_line_crossing_is_timed_between_the_frames_either_side() -> None:
+    line = Segment(np.array([0.0, 45.0]), np.array([10.0, 45.0]))
+    times = np.array([0.0, 0.04, 0.08])
+    points = np.array([[2.5, 45.6], [2.5, 44.8], [2.5, 44.0]])
+    # 0.6 m of the 0.8 m step: three quarters of the way from 0.00 s to 0.04 s.
+    assert crossing_time(line, TOWARDS_CAMERA, times, points) == pytest.approx(0.03)
+
+
+def test_a_jump_of_the_ground_point_next_to_a_line_leaves_no_line_to_line_speed() -> None:
+    # The track followed a truck's upper body over the entry line, then its lower body
+    # joined the box: the point over the line was metres off the road.
+    entry = Segment(np.array([0.0, 45.0]), np.array([10.0, 45.0]))
+    exit_ = Segment(np.array([0.0, 5.0]), np.array([10.0, 5.0]))
+    path = np.asarray(straight(60.0, y0=48.0))
+    path[: np.argmax(path[:, 1] < 44.0), 1] += 10.0
+    times = np.arange(len(path)) / FPS
+    assert line_to_line_speed(entry, exit_, TOWARDS_CAMERA, times, path) is None
+
+
+@pytest.mark.parametrize("speed_kmh", [30.0, 90.0, 140.0])
+def test_line_to_line_speed_is_the_distance_between_the_lines_over_the_time(
+    speed_kmh: float,
+) -> None:
+    entry = Segment(np.array([0.0, 45.0]), np.array([10.0, 45.0]))
+    exit_ = Segment(np.array([0.0, 5.0]), np.array([10.0, 5.0]))
+    path = np.asarray(straight(speed_kmh, y0=48.3))
+    times = np.arange(len(path)) / FPS
+    average = line_to_line_speed(entry, exit_, TOWARDS_CAMERA, times, path)
+    assert average is not None
+    speed_ms, gap_m = average
+    assert gap_m == pytest.approx(40.0)
+    assert speed_ms * 3.6 == pytest.approx(speed_kmh, rel=1e-6)
+
+
+def test_a_track_that_never_reaches_the_exit_line_has_no_line_to_line_speed() -> None:
+    entry = Segment(np.array([0.0, 45.0]), np.array([10.0, 45.0]))
+    exit_ = Segment(np.array([0.0, 5.0]), np.array([10.0, 5.0]))
+    path = np.asarray(straight(90.0, y0=48.0, y1=10.0))
+    times = np.arange(len(path)) / FPS
+    assert line_to_line_speed(entry, exit_, TOWARDS_CAMERA, times, path) is None
+
+
+def test_the_speeding_event_carries_the_line_to_line_average() -> None:
+    config = lined_config()
+    site = site_for(config)
+    (event,) = drive([SpeedDetector(site, config)], site, straight(90.0))
+    assert event.measured["speed_kmh"] == pytest.approx(90.0, abs=0.2)
+    assert event.measured["average_speed_kmh"] == pytest.approx(90.0, abs=0.2)
+
+
+def test_a_wrong_way_driver_crosses_the_exit_line_first() -> None:
+    config = lined_config()
+    site = site_for(config)
+    detector = SpeedDetector(site, config)
+    path = list(reversed(straight(90.0)))
+    drive([detector], site, path)
+    times = np.arange(len(path)) / FPS
+    inside = [i for i, (_, y) in enumerate(path) if 5.0 <= y <= 45.0]
+    points = np.asarray(path)
+    measurement = detector.measure(
+        times[inside], points[inside], ["L1"] * len(inside), path=(times, points)
+    )
+    assert measurement.average_speed_kmh == pytest.approx(90.0, abs=0.2)
+
+
+def test_fit_and_line_to_line_speeds_that_disagree_are_rejected() -> None:
+    # The frames either side of the lines were timed 10 % slower than those inside
+    # the zone: one of the two measurements is wrong, and neither may be booked.
+    config = lined_config()
+    site = site_for(config)
+    detector = SpeedDetector(site, config)
+    points = np.asarray(straight(90.0))
+    times = np.arange(len(points)) / FPS
+    inside = (points[:, 1] >= 5.0) & (points[:, 1] <= 45.0)
+    measurement = detector.measure(
+        times[inside], points[inside], ["L1"] * int(inside.sum()), path=(times * 1.1, points)
+    )
+    assert not measurement.valid
+    assert "line-to-line" in measurement.rejected_reason
+
+
+def test_flicker_at_a_line_widens_the_line_to_line_uncertainty_instead_of_vetoing() -> None:
+    # Far from the camera the box's bottom edge flickers by metres from frame to frame
+    # (a bumper strip that comes and goes): the crossing there is timed that loosely.
+    config = lined_config()
+    site = site_for(config)
+    detector = SpeedDetector(site, config)
+    points = np.asarray(straight(90.0, y0=50.0))
+    near_entry = np.abs(points[:, 1] - 45.0) < 5.0
+    points[near_entry, 1] += np.where(np.arange(near_entry.sum()) % 2, 3.0, -3.0)
+    times = np.arange(len(points)) / FPS
+    inside = (points[:, 1] >= 5.0) & (points[:, 1] <= 45.0)
+    measurement = detector.measure(
+        times[inside], points[inside], ["L1"] * int(inside.sum()), path=(times, points)
+    )
+    assert measurement.valid, measurement.rejected_reason
+    assert measurement.speed_kmh == pytest.approx(90.0, abs=1.0)
+
+
+def test_a_box_sitting_on_another_box_is_not_measured(config: CameraConfig) -> None:
+    # The upper part of a truck that fell apart: its bottom edge is above the road.
+    site = site_for(config)
+    assert drive([SpeedDetector(site, config)], site, straight(90.0), stacked=True) == []
+    assert drive([SpeedDetector(site, config)], site, straight(90.0), stacked=False) != []
 
 
 # -- red light ----------------------------------------------------------------------
