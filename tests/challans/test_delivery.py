@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 
 from challans.models import Challan, ChallanDocument, ChallanSequence
-from challans.tasks import issue_challan
+from challans.tasks import issue_challan, issue_missing_challans
 
 from .conftest import make_registration
 
@@ -138,6 +138,11 @@ def test_a_worker_killed_mid_batch_and_restarted_issues_every_challan_once(
     live_worker.kill()
     done_when_killed = Challan.objects.filter(pdf_version=1).count()
     live_worker.start()
+    # Messages the killed worker had reserved come back after the visibility timeout
+    # (acks_late). One it had popped from Redis but not yet recorded as unacked is lost
+    # with it: a known gap of the Redis transport, which is why beat runs the catch-up
+    # sweep every 15 minutes. Run it once here, as beat would, racing the redeliveries.
+    issue_missing_challans.delay()
 
     _wait_for(
         lambda: Challan.objects.filter(violation_id__in=ids, pdf_version=1).count() == len(ids),
