@@ -390,8 +390,8 @@ def road_from_samples(
     best = np.zeros((rows, cols), np.int64)
     for k in range(count):
         # OpenCV on uint8: several times faster than numpy on int16 here.
-        b, g, r = cv2.split(cv2.absdiff(stacked, np.tile(coarse[k], (count, 1, 1))))
-        differs = cv2.compare(cv2.max(cv2.max(b, g), r), np.float64(tolerance), cv2.CMP_GT)  # type: ignore[call-overload]
+        colour_diff = _channel_max(cv2.absdiff(stacked, np.tile(coarse[k], (count, 1, 1))))
+        differs = cv2.compare(colour_diff, np.float64(tolerance), cv2.CMP_GT)  # type: ignore[call-overload]
         close = differs.reshape(count, rows, cols) == 0
         support = close.sum(axis=0, dtype=np.int32)
         score = (support - _longest_run(close)) * (count + 1) + support
@@ -406,8 +406,7 @@ def road_from_samples(
     total = np.zeros(samples.shape[1:], np.float32)
     shown = np.zeros((height, width), np.float32)
     for sample in samples:
-        b, g, r = cv2.split(cv2.absdiff(sample, reference))
-        mask = (cv2.max(cv2.max(b, g), r) <= tolerance).astype(np.uint8)
+        mask = (_channel_max(cv2.absdiff(sample, reference)) <= tolerance).astype(np.uint8)
         cv2.accumulate(sample.astype(np.float32), total, mask=mask)
         shown += mask
     road = (total / np.maximum(shown, 1.0)[..., None]).astype(np.uint8)

@@ -188,9 +188,15 @@ def _xyxy(stat: np.ndarray) -> tuple[int, int, int, int]:
 
 
 def _is_character(stat: np.ndarray) -> bool:
-    width, height = float(stat[cv2.CC_STAT_WIDTH]), float(stat[cv2.CC_STAT_HEIGHT])
-    fill = float(stat[cv2.CC_STAT_AREA]) / max(width * height, 1.0)
-    return _MIN_FILL <= fill <= _MAX_FILL
+    area = float(stat[cv2.CC_STAT_AREA])
+    return _fills_like_a_character(
+        area, float(stat[cv2.CC_STAT_WIDTH]), float(stat[cv2.CC_STAT_HEIGHT])
+    )
+
+
+def _fills_like_a_character(ink_px: float, width: float, height: float) -> bool:
+    """Whether ink covers as much of its box as a character's does (not a bar, not a dot)."""
+    return _MIN_FILL <= ink_px / max(width * height, 1.0) <= _MAX_FILL
 
 
 def _box_is_character(mask: np.ndarray, box: tuple[int, int, int, int], x: int, y: int) -> bool:
@@ -198,8 +204,8 @@ def _box_is_character(mask: np.ndarray, box: tuple[int, int, int, int], x: int, 
     width, height = x2 - x1, y2 - y1
     if not _MIN_ASPECT <= width / max(height, 1) <= _MAX_ASPECT:
         return False
-    fill = float(mask[y1 - y : y2 - y, x1 - x : x2 - x].sum()) / max(width * height, 1)
-    return _MIN_FILL <= fill <= _MAX_FILL
+    ink_px = float(mask[y1 - y : y2 - y, x1 - x : x2 - x].sum())
+    return _fills_like_a_character(ink_px, width, height)
 
 
 def _split_merged(mask: np.ndarray, x: int, y: int) -> list[tuple[int, int, int, int]]:

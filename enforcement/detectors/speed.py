@@ -133,12 +133,17 @@ def windowed_speeds(
     jitter does not dominate; returns the mid times and the speeds (empty if too short)."""
     if len(times_s) < 3:
         return np.zeros(0), np.zeros(0)
-    step_s = float(np.median(np.diff(times_s))) or window_s
-    lag = max(1, round(window_s / step_s))
+    lag = _window_lag(times_s, window_s)
     if len(times_s) <= lag:
         return np.zeros(0), np.zeros(0)
     speed = (along_m[lag:] - along_m[:-lag]) / (times_s[lag:] - times_s[:-lag])
     return (times_s[lag:] + times_s[:-lag]) / 2, speed
+
+
+def _window_lag(times_s: np.ndarray, window_s: float) -> int:
+    """How many frames apart two points ``window_s`` apart are, at the typical step."""
+    step_s = float(np.median(np.diff(times_s))) or window_s
+    return max(1, round(window_s / step_s))
 
 
 def starts_and_stops_like_a_vehicle(
@@ -177,8 +182,9 @@ def starts_and_stops_like_a_vehicle(
 def max_acceleration(times_s: np.ndarray, along_m: np.ndarray, window_s: float = 1.0) -> float:
     """The largest |acceleration| (m/s²) between speeds taken over ``window_s``."""
     mid_s, speed = windowed_speeds(times_s, along_m, window_s)
-    step_s = float(np.median(np.diff(times_s))) if len(times_s) > 1 else window_s
-    lag = max(1, round(window_s / (step_s or window_s)))
+    if len(speed) == 0:
+        return 0.0
+    lag = _window_lag(times_s, window_s)
     if len(speed) <= lag:
         return 0.0
     change = (speed[lag:] - speed[:-lag]) / (mid_s[lag:] - mid_s[:-lag])
