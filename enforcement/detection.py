@@ -127,19 +127,25 @@ class SelectiveBackground:
         self.shadow_chroma_tolerance = shadow_chroma_tolerance
         self.settle_frames = settle_frames
         self.noise_sigmas = noise_sigmas
+        if not 0 < absorb_static_frames < 255:
+            raise ValueError("absorb_static_frames must be 1–254 (counted in 8 bits)")
         self.absorb_static_frames = absorb_static_frames
         self.static_threshold = static_threshold
         self._previous: np.ndarray | None = None
         self._static: np.ndarray = np.zeros((0, 0), np.uint16)
         self.background: np.ndarray | None = None
-        self.variance = np.zeros((0, 0), np.float32)
+        # Per pixel, noise_sigmas² × the variance of the road's colour difference: the
+        # squared difference (scaled alike) a pixel must beat to be foreground.
+        self.noise_floor = np.zeros((0, 0), np.float32)
         self._frames = 0
         self._dilate = cv2.getStructuringElement(cv2.MORPH_RECT, (7, 7))
 
     def prime(self, image: np.ndarray) -> None:
         self.background = image.astype(np.float32)
-        self.variance = np.full(image.shape[:2], (self.threshold / 4) ** 2, np.float32)
-        self._static = np.zeros(image.shape[:2], np.uint16)
+        self.noise_floor = np.full(
+            image.shape[:2], (self.threshold / 4 * self.noise_sigmas) ** 2, np.float32
+        )
+        self._static = np.zeros(image.shape[:2], np.uint8)
         self._previous = None
         self._frames = 0
 
@@ -150,23 +156,25 @@ class SelectiveBackground:
         is never learnt: a queue waiting through a long red stays foreground, and
         leaves no ghost behind when it drives off.
         """
-        # OpenCV calls throughout: numpy reductions over the colour axis cost ten times
-        # more at this size, and this runs on every frame.
+        # OpenCV calls throughout, on the uint8 frame against a rounded copy of the
+        # float background: numpy reductions over the colour axis cost ten times more
+        # at this size, float images three times more, and this runs on every frame.
         if self.background is None:
             self.prime(image)
             return np.zeros(image.shape[:2], np.uint8)
         background = self.background
-        frame = image.astype(np.float32)
-        diff = _channel_max(cv2.absdiff(frame, background))
+        road_u8 = cv2.convertScaleAbs(background)
+        diff_u8 = _channel_max(cv2.absdiff(image, road_u8))
+        diff = diff_u8.astype(np.float32)
         # Compression noise along painted edges flickers well above sensor noise: a
         # per-pixel noise estimate keeps those pixels from lighting up.
-        diff2 = cv2.multiply(diff, diff)
+        diff2 = cv2.multiply(diff, diff, scale=self.noise_sigmas**2)
         foreground = cv2.bitwise_and(
-            cv2.compare(diff, np.float64(self.threshold), cv2.CMP_GT),  # type: ignore[call-overload]
-            cv2.compare(diff2, self.variance * self.noise_sigmas**2, cv2.CMP_GT),
+            cv2.compare(diff_u8, np.float64(self.threshold), cv2.CMP_GT),  # type: ignore[call-overload]
+            cv2.compare(diff2, self.noise_floor, cv2.CMP_GT),
         )
         # Shadow pixels go from 255 to 127.
-        shadow_bit = cv2.bitwise_and(self._shadow(frame, foreground), np.float64(128))  # type: ignore[call-overload]
+        shadow_bit = cv2.bitwise_and(self._shadow(image, foreground), np.float64(128))  # type: ignore[call-overload]
         out = cv2.subtract(foreground, shadow_bit)
         covered = cv2.dilate(foreground, self._dilate)
         road = cv2.bitwise_not(covered)
@@ -176,45 +184,54 @@ class SelectiveBackground:
         fg_rate = self.foreground_rate
         if self._frames <= self.settle_frames:
             fg_rate = max(fg_rate, 1.0 / (2 * self._frames + 2))
-        cv2.accumulateWeighted(frame, background, self.road_rate, mask=road)
+        cv2.accumulateWeighted(image, background, self.road_rate, mask=road)
         if held is not None:
             covered = cv2.bitwise_and(covered, cv2.bitwise_not(held))
-        cv2.accumulateWeighted(frame, background, fg_rate, mask=covered)
-        cv2.accumulateWeighted(diff2, self.variance, self.road_rate, mask=road)
+        cv2.accumulateWeighted(image, background, fg_rate, mask=covered)
+        cv2.accumulateWeighted(diff2, self.noise_floor, self.road_rate, mask=road)
         # Foreground that has not changed for a while is a parked vehicle or the ghost
         # of one that stood in the priming frames; either way it is road now.
         if self._previous is not None:
-            # On the uint8 frames: exact for whole-number pixel values, and cheaper.
             moved = _channel_max(cv2.absdiff(image, self._previous))
             still = cv2.compare(moved, np.float64(self.static_threshold), cv2.CMP_LT)  # type: ignore[call-overload]
             still = cv2.bitwise_and(still, foreground)
             if held is not None:
                 still = cv2.bitwise_and(still, cv2.bitwise_not(held))
-            # Frames each pixel has stood still as foreground; 0 where it moved or is road.
-            counted = cv2.add(self._static, np.float64(1))  # type: ignore[call-overload]
-            self._static = cv2.bitwise_and(counted, counted, mask=still)
+            # Frames each pixel has stood still as foreground (saturating at 255); 0
+            # where it moved or is road.
+            self._static = cv2.add(self._static, np.float64(1), mask=still)  # type: ignore[call-overload]
             stale = cv2.compare(self._static, np.float64(self.absorb_static_frames), cv2.CMP_GT)  # type: ignore[call-overload]
             if cv2.countNonZero(stale):
-                cv2.accumulateWeighted(frame, background, 0.1, mask=stale)
+                cv2.accumulateWeighted(image, background, 0.1, mask=stale)
         self._previous = image
         return out
 
-    def _shadow(self, frame: np.ndarray, foreground: np.ndarray) -> np.ndarray:
-        """255 where a foreground pixel is the road darkened with its hue kept (a shadow)."""
+    def _shadow(self, image: np.ndarray, foreground: np.ndarray) -> np.ndarray:
+        """255 where a foreground pixel is the road darkened with its hue kept (a shadow).
+
+        Darkened: every channel's ratio ``(pixel + 1) / (road + 1)`` lies in
+        ``[shadow_min_ratio, 0.95]``, tested on the whole frame as a per-pixel range of
+        whole pixel values. Same hue: the channel ratios within
+        ``shadow_chroma_tolerance`` of each other, tested only where the range test
+        passed (a few pixels).
+        """
         assert self.background is not None
-        one = (1.0, 1.0, 1.0, 0.0)
-        ratio = cv2.divide(cv2.add(frame, one), cv2.add(self.background, one))  # type: ignore[call-overload]
-        rb, rg, rr = cv2.split(ratio)
-        ratio_max = cv2.max(cv2.max(rb, rg), rr)
-        ratio_min = cv2.min(cv2.min(rb, rg), rr)
-        shadow = cv2.bitwise_and(
-            cv2.compare(ratio_min, np.float64(self.shadow_min_ratio), cv2.CMP_GE),  # type: ignore[call-overload]
-            cv2.compare(ratio_max, np.float64(0.95), cv2.CMP_LE),  # type: ignore[call-overload]
-        )
-        chroma = cv2.compare(
-            cv2.subtract(ratio_max, ratio_min), np.float64(self.shadow_chroma_tolerance), cv2.CMP_LE
-        )  # type: ignore[call-overload]
-        return cv2.bitwise_and(cv2.bitwise_and(shadow, chroma), foreground)
+        road = self.background
+        # v >= k(r + 1) - 1 for whole v is v >= ceil(k(r + 1) - 1): rounding up is
+        # rounding (k(r + 1) - 1 + 0.5); likewise rounding down for the upper bound.
+        low = self.shadow_min_ratio
+        lower = cv2.convertScaleAbs(road, alpha=low, beta=low - 0.5)
+        upper = cv2.convertScaleAbs(road, alpha=0.95, beta=0.95 - 1.5)
+        darker = cv2.bitwise_and(cv2.inRange(image, lower, upper), foreground)
+        points = cv2.findNonZero(darker)
+        if points is None:
+            return darker
+        xs, ys = points.reshape(-1, 2).T
+        ratio = (image[ys, xs].astype(np.float32) + 1) / (road[ys, xs] + 1)
+        spread = ratio.max(axis=1) - ratio.min(axis=1)
+        off_hue = spread > self.shadow_chroma_tolerance
+        darker[ys[off_hue], xs[off_hue]] = 0
+        return darker
 
 
 class BackgroundDetector:
@@ -287,10 +304,16 @@ class BackgroundDetector:
             self.subtractor.apply(road, learningRate=1.0)
 
     def foreground(self, image: np.ndarray) -> np.ndarray:
-        """The cleaned foreground mask at working resolution (uint8, 0 or 255)."""
-        # Nearest-neighbour: a tenth of the cost of area averaging at 1080p, and the
-        # per-pixel noise model absorbs the extra noise it keeps.
-        small = cv2.resize(image, self.work_size, interpolation=cv2.INTER_NEAREST)
+        """The cleaned foreground mask at working resolution (uint8, 0 or 255).
+
+        ``image`` is the frame at full size or already at ``work_size`` (the pipeline
+        scales frames before converting them to colour: see `enforcement.frames`).
+        """
+        small = image
+        if image.shape[1::-1] != self.work_size:
+            # Nearest-neighbour: a tenth of the cost of area averaging at 1080p, and the
+            # per-pixel noise model absorbs the extra noise it keeps.
+            small = cv2.resize(image, self.work_size, interpolation=cv2.INTER_NEAREST)
         if self.selective is not None:
             raw = self.selective.apply(small, self._held)
         else:

@@ -122,10 +122,8 @@ def write_clip(path: Path, frames: Sequence[np.ndarray], fps: float) -> None:
         writer.release()
 
 
-def sharpness(image: np.ndarray, xyxy: tuple[float, float, float, float]) -> float:
-    """Variance of the Laplacian inside the box: higher is sharper."""
-    x0, y0, x1, y1 = (int(round(v)) for v in xyxy)
-    crop = image[max(y0, 0) : max(y1, 0), max(x0, 0) : max(x1, 0)]
+def sharpness(crop: np.ndarray) -> float:
+    """Variance of the Laplacian of a BGR crop: higher is sharper."""
     if crop.size == 0:
         return 0.0
     grey = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)

@@ -50,8 +50,8 @@ def _project(homography: np.ndarray, points: np.ndarray) -> np.ndarray:
     """Apply a 3×3 homography to (N, 2) points; returns (N, 2)."""
     if len(points) == 0:
         return np.zeros((0, 2), dtype=np.float64)
-    ones = np.ones((len(points), 1), dtype=np.float64)
-    projected = np.hstack([points, ones]) @ homography.T
+    # [x, y, 1] @ H.T without building the column of ones: this runs per vehicle per frame.
+    projected = points @ homography[:, :2].T + homography[:, 2]
     return projected[:, :2] / projected[:, 2:3]
 
 

@@ -227,9 +227,7 @@ class Pipeline:
         self.last_tracked = Detections.empty()
         self._live: dict[int, _Live] = {}
         self._ended: dict[int, _Live] = {}
-        self._ring: deque[tuple[int, float, datetime, np.ndarray]] = deque(
-            maxlen=max(2, int(self.settings.pre_roll_s * fps) + 2)
-        )
+        self._ring: deque[Frame] = deque(maxlen=max(2, int(self.settings.pre_roll_s * fps) + 2))
         self._pending: list[_Pending] = []
         # Frames scaled to clip size, by frame index, while a pending clip may want them.
         self._scaled: dict[int, np.ndarray] = {}
@@ -275,7 +273,7 @@ class Pipeline:
         frames, self._warmup = self._warmup or [], None
         prime = getattr(self.detector, "prime", None)
         if prime is not None:
-            prime([f.image for f in frames[::2]])
+            prime([self._detector_input(f) for f in frames[::2]])
         events: list[ViolationEvent] = []
         for frame in frames:
             events += self._process(frame)
@@ -284,10 +282,9 @@ class Pipeline:
     def _process(self, frame: Frame) -> list[ViolationEvent]:
         if self._epoch is None:
             self._epoch = frame.captured_at - timedelta(seconds=frame.timestamp_s)
-        image = frame.image
         if self.signal_source is not None:
-            self._signal = self.signal_source.update(frame.timestamp_s, image)
-        detections = self.detector.detect(image)
+            self._signal = self.signal_source.update(frame.timestamp_s, frame)
+        detections = self.detector.detect(self._detector_input(frame))
         tracked = self.tracker.update(detections)
         self.last_tracked = tracked
         findings: list[Finding] = []
@@ -311,9 +308,9 @@ class Pipeline:
         self._hold_arrived_vehicles(tracked)
         for track_id in self.tracker.finished_ids:
             findings += self._end_track(track_id)
-        # Full frames by reference (no copy, no resize on the hot path); a frame is
-        # scaled down to clip size only once an event's clip needs it.
-        self._ring.append((frame.index, frame.timestamp_s, frame.captured_at, image))
+        # Frames by reference, as decoded (no copy, no colour conversion on the hot
+        # path); a frame is scaled down to clip size only once an event's clip needs it.
+        self._ring.append(frame)
         for finding in findings:
             self._start_event(finding)
         for pending in self._pending:
@@ -321,7 +318,7 @@ class Pipeline:
                 frame.timestamp_s <= pending.finding.timestamp_s + self.settings.post_roll_s
             )
             if in_post_roll and pending.clip and pending.clip_last_index < frame.index:
-                pending.clip.append(self._scaled_clip_frame(frame.index, image))
+                pending.clip.append(self._scaled_clip_frame(frame))
                 pending.clip_last_index = frame.index
         return self._finalise_due(frame.timestamp_s)
 
@@ -371,9 +368,7 @@ class Pipeline:
             live.boxes.append(TrackBox(frame.index, frame.timestamp_s, xyxy))
         if lane is not None and (not live.lanes or live.lanes[-1] != lane):
             live.lanes.append(lane)
-        pinned = PinnedFrame(
-            frame.index, frame.timestamp_s, frame.captured_at, frame.image, xyxy, self._signal
-        )
+        pinned = PinnedFrame(frame, xyxy, self._signal)
         history.current = pinned
         self._update_class(live, xyxy)
         self._update_plate_candidates(live, pinned)
@@ -485,20 +480,20 @@ class Pipeline:
         history = live.history
         pins = {key: history.pins[key] for key, _ in finding.evidence if key in history.pins}
         cutoff = finding.timestamp_s - self.settings.pre_roll_s
-        pre_roll = [item for item in self._ring if item[1] >= cutoff]
+        pre_roll = [frame for frame in self._ring if frame.timestamp_s >= cutoff]
         clip: list[np.ndarray] = []
         if self.settings.write_evidence and self.settings.write_clip:
             # Held at clip size, not as full frames, until the clip is written.
-            clip = [self._scaled_clip_frame(index, image) for index, _, _, image in pre_roll]
+            clip = [self._scaled_clip_frame(frame) for frame in pre_roll]
         self._pending.append(
             _Pending(
                 finding,
                 history,
                 pins,
                 clip,
-                (pre_roll[0][0], pre_roll[0][2]) if pre_roll else None,
+                (pre_roll[0].index, pre_roll[0].captured_at) if pre_roll else None,
                 self._signal,
-                clip_last_index=pre_roll[-1][0] if pre_roll else -1,
+                clip_last_index=pre_roll[-1].index if pre_roll else -1,
             )
         )
 
@@ -543,36 +538,18 @@ class Pipeline:
             speed_kmh=finding.measured.get("speed_kmh"),
             limit_kmh=self.config.speed_limit_kmh,
         )
-        frames = []
-        for key, role in finding.evidence:
-            pin = pending.pins.get(key)
-            if pin is None:
-                continue
-            frames.append(
-                EvidenceFrame(
-                    role,
-                    pin.frame_index,
-                    pin.captured_at,
-                    pin.image,
-                    pin.xyxy,
-                    pin.signal.state if pin.signal else None,
-                    pin.signal.time_into_red_s if pin.signal else None,
-                )
-            )
         plate_frames = self._plate_frames(finding.track_id)
-        best = _best_plate_frame(plate_frames)
-        plate_evidence = (
-            EvidenceFrame("plate", best.frame_index, best.captured_at, best.image, best.xyxy)
-            if best
-            else None
-        )
         evidence = []
+        # Whole frames are converted to colour here, and only for evidence or a plate.
         if self.settings.write_evidence:
+            best = _best_plate_frame(plate_frames)
             evidence = write_event_evidence(
                 folder,
                 bar,
-                frames,
-                plate_evidence,
+                _evidence_frames(finding, pending.pins),
+                EvidenceFrame("plate", best.frame_index, best.captured_at, best.image, best.xyxy)
+                if best
+                else None,
                 pending.clip,
                 self.fps,
                 pending.clip_start,
@@ -620,29 +597,62 @@ class Pipeline:
         draw_tracks(canvas, labels)  # type: ignore[arg-type]
         return canvas
 
-    def _scaled_clip_frame(self, frame_index: int, image: np.ndarray) -> np.ndarray:
-        """``image`` at clip size, scaled once however many pending clips share it."""
+    def _scaled_clip_frame(self, frame: Frame) -> np.ndarray:
+        """``frame`` at clip size, scaled once however many pending clips share it."""
         if self._clip_scale >= 1.0:
-            return image
-        scaled = self._scaled.get(frame_index)
+            return frame.image
+        scaled = self._scaled.get(frame.index)
         if scaled is None:
             width, height = self._frame_size
             size = (round(width * self._clip_scale), round(height * self._clip_scale))
-            scaled = self._scaled[frame_index] = cv2.resize(
-                image, size, interpolation=cv2.INTER_LINEAR
+            scaled = self._scaled[frame.index] = cv2.resize(
+                frame.image, size, interpolation=cv2.INTER_LINEAR
             )
         return scaled
+
+    def _detector_input(self, frame: Frame) -> np.ndarray:
+        """What the vehicle detector looks at: the frame at the detector's working size
+        when it has one (scaled before colour conversion: see `enforcement.frames`)."""
+        work_size = getattr(self.detector, "work_size", None)
+        return frame.image if work_size is None else frame.resized(work_size)
 
 
 def _fired_kinds(history: TrackHistory) -> set[str]:
     return {key.split(":")[0] for key in history.fired}
 
 
+def _evidence_frames(finding: Finding, pins: dict[str, PinnedFrame]) -> list[EvidenceFrame]:
+    """The frames a finding names as its proof, in its order, with their signal state."""
+    frames = []
+    for key, role in finding.evidence:
+        pin = pins.get(key)
+        if pin is None:
+            continue
+        frames.append(
+            EvidenceFrame(
+                role,
+                pin.frame_index,
+                pin.captured_at,
+                pin.image,
+                pin.xyxy,
+                pin.signal.state if pin.signal else None,
+                pin.signal.time_into_red_s if pin.signal else None,
+            )
+        )
+    return frames
+
+
 def _best_plate_frame(frames: list[PinnedFrame]) -> PinnedFrame | None:
     """Among the largest boxes, the sharpest one."""
     if not frames:
         return None
-    return max(frames[:3], key=lambda p: sharpness(p.image, p.xyxy))
+    return max(frames[:3], key=lambda p: sharpness(_box_region(p)))
+
+
+def _box_region(pin: PinnedFrame) -> np.ndarray:
+    """The pixels of a pinned frame inside its box (converting only those)."""
+    x0, y0, x1, y1 = (int(round(v)) for v in pin.xyxy)
+    return pin.frame.region(x0, y0, x1, y1)
 
 
 def _hull(points_px: np.ndarray) -> np.ndarray:

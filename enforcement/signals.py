@@ -2,7 +2,8 @@
 
 Two sources: the lit lamp classified from the signal head's ROI (`SignalHeadMonitor`),
 or the controller's phase log (`PhaseLog`, CSV or JSON). Both answer `SignalReading`s
-through the same ``update(timestamp_s, image)`` call, so the pipeline need not care.
+through the same ``update(timestamp_s, frame)`` call, so the pipeline need not care.
+The frame is a `Frame` or a BGR image.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Protocol
 
 import cv2
 import numpy as np
+
+from enforcement.frames import Frame
 
 RED, AMBER, GREEN, UNKNOWN = "red", "amber", "green", "unknown"
 STATES = (RED, AMBER, GREEN)
@@ -44,7 +47,7 @@ class SignalReading:
 
 
 class SignalSource(Protocol):
-    def update(self, timestamp_s: float, image: np.ndarray | None) -> SignalReading: ...
+    def update(self, timestamp_s: float, frame: Frame | np.ndarray | None) -> SignalReading: ...
 
 
 def classify_lamp(roi_bgr: np.ndarray, layout: str = "vertical") -> str:
@@ -108,11 +111,17 @@ class SignalHeadMonitor:
         self._candidate_count = 0
         self._last_seen_s: float | None = None
 
-    def update(self, timestamp_s: float, image: np.ndarray | None) -> SignalReading:
+    def update(self, timestamp_s: float, frame: Frame | np.ndarray | None) -> SignalReading:
         observed = UNKNOWN
-        if image is not None:
+        if frame is not None:
             x, y, w, h = self.roi_px
-            observed = classify_lamp(image[y : y + h, x : x + w], self.layout)
+            # Only the signal head's pixels: a Frame converts just those to colour.
+            roi = (
+                frame.region(x, y, x + w, y + h)
+                if isinstance(frame, Frame)
+                else frame[y : y + h, x : x + w]
+            )
+            observed = classify_lamp(roi, self.layout)
         if observed == UNKNOWN:
             if self._last_seen_s is not None and timestamp_s - self._last_seen_s > self.hold_s:
                 self._state, self._since_s = UNKNOWN, None
@@ -198,5 +207,5 @@ class PhaseLog:
         into_red = timestamp_s - start_s if phase.state == RED else None
         return SignalReading(phase.state, into_red, start_s)
 
-    def update(self, timestamp_s: float, image: np.ndarray | None) -> SignalReading:
+    def update(self, timestamp_s: float, frame: Frame | np.ndarray | None) -> SignalReading:
         return self.reading_at(timestamp_s)

@@ -7,14 +7,25 @@ a clip processed later are the same as live.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import av
+import av.error
 import cv2
 import numpy as np
+
+from enforcement.frames import I420, Frame
+
+__all__ = ["Frame", "FrameSource", "SourceStats", "VideoOpenError", "open_source"]
+
+# What a frame reader yields: the source timestamp (None: derive it from the frame rate)
+# and the pixels (BGR, or I420 planes), or (None, None) for a frame that failed to decode.
+Decoded = tuple[float | None, np.ndarray | I420 | None]
 
 log = logging.getLogger(__name__)
 
@@ -27,14 +38,6 @@ _MAX_CONSECUTIVE_FAILURES = 25
 
 class VideoOpenError(RuntimeError):
     """A video source that cannot be opened or decoded, or holds no usable frame."""
-
-
-@dataclass(frozen=True)
-class Frame:
-    index: int
-    timestamp_s: float
-    captured_at: datetime
-    image: np.ndarray
 
 
 @dataclass
@@ -55,7 +58,7 @@ class FrameSource:
         description: str,
         fps: float,
         frame_size: tuple[int, int],
-        reader: Iterator[tuple[float | None, np.ndarray | None]],
+        reader: Iterator[Decoded],
         *,
         start_time: datetime,
         expected_size: tuple[int, int] | None,
@@ -73,38 +76,26 @@ class FrameSource:
     def sample_images(
         self, *, count: int, span_s: float, size: tuple[int, int]
     ) -> list[np.ndarray]:
-        """Up to ``count`` frames spread over the first ``span_s`` of a file, resized.
+        """Up to ``count`` frames spread over the first ``span_s`` of a file, at ``size``.
 
-        Read through a second capture so the frames this source yields are untouched;
-        empty for streams and folders.
+        Read through a second decoder so the frames this source yields are untouched;
+        empty for streams and folders. See `sample_file`.
         """
         if self.file_path is None:
             return []
-        capture = cv2.VideoCapture(self.file_path)
-        step = max(1, round(span_s * self.fps / count))
-        samples: list[np.ndarray] = []
-        index = 0
-        try:
-            while len(samples) < count:
-                if not capture.grab():
-                    break
-                if index % step == 0:
-                    ok, image = capture.retrieve()
-                    if ok and image is not None:
-                        samples.append(cv2.resize(image, size, interpolation=cv2.INTER_AREA))
-                index += 1
-        finally:
-            capture.release()
-        return samples
+        return sample_file(self.file_path, count=count, span_s=span_s, size=size, fps=self.fps)
 
     def __iter__(self) -> Iterator[Frame]:
         interval_s = 1.0 / self.fps
         last_ts: float | None = None
         raw_index = -1
-        for timestamp_s, image in self._reader:
+        # Corrupt frames since the last good one: the gap they leave is not a drop.
+        corrupt_run = 0
+        for timestamp_s, pixels in self._reader:
             raw_index += 1
-            if image is None:
+            if pixels is None:
                 self.stats.corrupt_frames += 1
+                corrupt_run += 1
                 continue
             if timestamp_s is None:
                 timestamp_s = raw_index * interval_s
@@ -115,20 +106,16 @@ class FrameSource:
                     # fall back to the nominal rate so speeds stay sane.
                     timestamp_s = last_ts + interval_s
                 elif gap_s > _GAP_FACTOR * interval_s:
-                    self.stats.dropped_frames += round(gap_s / interval_s) - 1
-            height, width = image.shape[:2]
-            if self.expected_size is not None and (width, height) != self.expected_size:
-                self.stats.wrong_size_frames += 1
-                last_ts = timestamp_s
-                continue
+                    missing = round(gap_s / interval_s) - 1
+                    self.stats.dropped_frames += max(0, missing - corrupt_run)
+            corrupt_run = 0
+            frame = _frame(raw_index, float(timestamp_s), self.start_time, pixels)
             last_ts = timestamp_s
+            if self.expected_size is not None and frame.size != self.expected_size:
+                self.stats.wrong_size_frames += 1
+                continue
             self.stats.frames += 1
-            yield Frame(
-                index=raw_index,
-                timestamp_s=float(timestamp_s),
-                captured_at=self.start_time + timedelta(seconds=float(timestamp_s)),
-                image=image,
-            )
+            yield frame
         if self.stats.frames == 0:
             if self.stats.wrong_size_frames:
                 raise VideoOpenError(
@@ -145,9 +132,18 @@ class FrameSource:
             )
 
 
+def _frame(
+    index: int, timestamp_s: float, start_time: datetime, pixels: np.ndarray | I420
+) -> Frame:
+    captured_at = start_time + timedelta(seconds=timestamp_s)
+    if isinstance(pixels, I420):
+        return Frame(index, timestamp_s, captured_at, i420=pixels.array)
+    return Frame(index, timestamp_s, captured_at, pixels)
+
+
 def _capture_reader(
     capture: cv2.VideoCapture, first: np.ndarray, first_ts: float | None
-) -> Iterator[tuple[float | None, np.ndarray | None]]:
+) -> Iterator[Decoded]:
     yield first_ts, first
     failures = 0
     try:
@@ -195,7 +191,133 @@ def _open_capture(
     )
 
 
-def _folder_reader(paths: list[Path]) -> Iterator[tuple[float | None, np.ndarray | None]]:
+def _open_container(path: Path | str) -> tuple[av.container.InputContainer, av.VideoStream]:
+    try:
+        container = av.open(str(path))
+    except (av.error.FFmpegError, UnicodeDecodeError) as exc:
+        raise VideoOpenError(f"cannot open video {str(path)!r}: {exc}") from exc
+    if not container.streams.video:
+        container.close()
+        raise VideoOpenError(f"video {str(path)!r} holds no video stream")
+    return container, container.streams.video[0]
+
+
+def _pixels(frame: av.VideoFrame) -> np.ndarray | I420:
+    """A decoded frame's pixels: its I420 planes as they are when the decoder gives
+    limited-range 4:2:0 (almost every camera and encoder), else converted to BGR."""
+    if frame.format.name == "yuv420p" and frame.width % 2 == 0 and frame.height % 2 == 0:
+        return I420(frame.to_ndarray(format="yuv420p"))
+    return frame.to_ndarray(format="bgr24")
+
+
+def _file_reader(
+    container: av.container.InputContainer, stream: av.VideoStream
+) -> Iterator[Decoded]:
+    """Decoded frames with their presentation time, counted from the stream's start.
+
+    A packet the decoder rejects is one corrupt frame; a container that breaks off
+    mid-file ends the clip there (logged), keeping what was read.
+    """
+    origin = stream.start_time or 0
+    time_base = float(stream.time_base or 0)
+    try:
+        for packet in container.demux(stream):
+            try:
+                decoded = packet.decode()
+            except av.error.FFmpegError as exc:
+                log.warning("%s: frame skipped, it does not decode (%s)", container.name, exc)
+                yield None, None
+                continue
+            for frame in decoded:
+                pts = frame.pts
+                yield ((pts - origin) * time_base if pts is not None else None), _pixels(frame)
+    except av.error.FFmpegError as exc:
+        log.warning("%s: stopped reading at a broken container (%s)", container.name, exc)
+    finally:
+        container.close()
+
+
+def _open_file(
+    path: Path, start_time: datetime, expected_size: tuple[int, int] | None, fps: float | None
+) -> FrameSource:
+    """A clip on disk, decoded with PyAV so frames stay in I420 until BGR is needed."""
+    container, stream = _open_container(path)
+    stream.thread_type = "AUTO"
+    reader = _file_reader(container, stream)
+    first: Decoded = (None, None)
+    for first in reader:
+        if first[1] is not None:
+            break
+    timestamp_s, pixels = first
+    if pixels is None:
+        raise VideoOpenError(f"video {str(path)!r} has no decodable frame (empty or corrupt clip)")
+    rate = float(stream.average_rate or stream.guessed_rate or 0)
+    nominal_fps = fps or (rate if 0 < rate < 1000 else 25.0)
+    size = _frame(0, 0.0, start_time, pixels).size
+    return FrameSource(
+        str(path),
+        nominal_fps,
+        size,
+        itertools.chain([(timestamp_s or 0.0, pixels)], reader),
+        start_time=start_time,
+        expected_size=expected_size,
+    )
+
+
+def sample_file(
+    path: str | Path, *, count: int, span_s: float, size: tuple[int, int], fps: float
+) -> list[np.ndarray]:
+    """Up to ``count`` BGR frames at ``size``, spread evenly over a clip's first ``span_s``.
+
+    Key frames alone when the clip has at least half ``count`` of them in the span: they
+    decode on their own, so the rest of the span need not be decoded at all. Otherwise
+    (long groups of pictures) every frame of the span is decoded and some are kept.
+    """
+    samples = _sampled(path, span_s=span_s, size=size, fps=fps, keyframes_only=True)
+    if len(samples) < count // 2:
+        step = max(1, round(span_s * fps / count))
+        samples = _sampled(path, span_s=span_s, size=size, fps=fps, step=step)
+    if len(samples) <= count:
+        return samples
+    picks = np.linspace(0, len(samples) - 1, count).round().astype(int)
+    return [samples[i] for i in picks]
+
+
+def _sampled(
+    path: str | Path,
+    *,
+    span_s: float,
+    size: tuple[int, int],
+    fps: float,
+    keyframes_only: bool = False,
+    step: int = 1,
+) -> list[np.ndarray]:
+    """Every ``step``-th frame (or key frame) of the first ``span_s``, at ``size``."""
+    container, stream = _open_container(path)
+    if keyframes_only:
+        # The decoder then skips everything else, however the stream is coded.
+        stream.codec_context.skip_frame = "NONKEY"
+    origin = stream.start_time or 0
+    time_base = float(stream.time_base or 0)
+    epoch = datetime.fromtimestamp(0).astimezone()
+    samples: list[np.ndarray] = []
+    try:
+        for i, frame in enumerate(container.decode(stream)):
+            pts = frame.pts
+            timestamp_s = (pts - origin) * time_base if pts is not None else i / fps
+            if timestamp_s > span_s:
+                break
+            if (keyframes_only and not frame.key_frame) or i % step:
+                continue
+            samples.append(_frame(i, timestamp_s, epoch, _pixels(frame)).resized(size))
+    except av.error.FFmpegError as exc:
+        log.warning("%s: pre-scan stopped at a frame that does not decode (%s)", path, exc)
+    finally:
+        container.close()
+    return samples
+
+
+def _folder_reader(paths: list[Path]) -> Iterator[Decoded]:
     for path in paths:
         image = cv2.imread(str(path), cv2.IMREAD_COLOR)
         if image is None:
@@ -254,6 +376,6 @@ def open_source(
         raise VideoOpenError(f"video file {path} does not exist")
     if path.stat().st_size == 0:
         raise VideoOpenError(f"video file {path} is empty (0 bytes)")
-    frames = _open_capture(str(path), start_time, expected_size, fps)
+    frames = _open_file(path, start_time, expected_size, fps)
     frames.file_path = str(path)
     return frames

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from enforcement.frames import Frame
 from enforcement.signals import SignalReading
 
 # A track keeps at most this many observations; older ones are only needed by the
@@ -47,12 +48,26 @@ def jumped(before: Observation, after: Observation, *, slack_m: float = 1.5) -> 
 class PinnedFrame:
     """A full frame kept (by reference) because it proves something about a track."""
 
-    frame_index: int
-    timestamp_s: float
-    captured_at: datetime
-    image: np.ndarray
+    frame: Frame
     xyxy: tuple[float, float, float, float]
     signal: SignalReading | None = None
+
+    @property
+    def frame_index(self) -> int:
+        return self.frame.index
+
+    @property
+    def timestamp_s(self) -> float:
+        return self.frame.timestamp_s
+
+    @property
+    def captured_at(self) -> datetime:
+        return self.frame.captured_at
+
+    @property
+    def image(self) -> np.ndarray:
+        """The whole frame in BGR (converted on first use: most pins never need it)."""
+        return self.frame.image
 
 
 @dataclass

@@ -18,6 +18,7 @@ from enforcement.detectors.speed import (
     fit_speed,
     line_to_line_speed,
 )
+from enforcement.frames import Frame
 from enforcement.geometry import validate_config
 from enforcement.signals import GREEN, RED, SignalReading
 from tests.engine.conftest import camera_dict, road_to_px
@@ -51,7 +52,9 @@ def drive(
             i, i / FPS, xyxy, px, (x_m, y_m), site.lane_at(px), reading, stacked=stacked
         )
         track.observations.append(obs)
-        track.current = PinnedFrame(i, i / FPS, datetime(2026, 1, 1, tzinfo=UTC), IMAGE, xyxy)
+        track.current = PinnedFrame(
+            Frame(i, i / FPS, datetime(2026, 1, 1, tzinfo=UTC), IMAGE), xyxy
+        )
         for detector in detectors:
             findings += detector.observe(track)
     for detector in detectors:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import av
 import cv2
 import numpy as np
 import pytest
@@ -120,3 +121,26 @@ def test_timestamp_gaps_count_as_dropped_frames() -> None:
     source = FrameSource("test", 25.0, (4, 4), reader, start_time=START, expected_size=None)
     assert len(list(source)) == 4
     assert source.stats.dropped_frames == 3
+
+
+def test_a_corrupt_frame_inside_a_clip_is_skipped_and_counted_once(tmp_path: Path) -> None:
+    clip = tmp_path / "clip.mp4"
+    rng = np.random.default_rng(0)
+    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter.fourcc(*"mp4v"), 25.0, (160, 120))
+    for _ in range(50):
+        noise = rng.integers(0, 255, (120, 160, 3), dtype=np.uint8)
+        writer.write(cv2.GaussianBlur(noise, (5, 5), 0))
+    writer.release()
+    # Overwrite one coded picture in the middle of the file with garbage.
+    with av.open(str(clip)) as container:
+        stream = container.streams.video[0]
+        packets = [(p.pos, p.size) for p in container.demux(stream) if p.size]
+    position, size = packets[20]
+    data = bytearray(clip.read_bytes())
+    data[position : position + size] = rng.integers(0, 255, size, dtype=np.uint8).tobytes()
+    clip.write_bytes(bytes(data))
+    source = open_source(clip, start_time=START)
+    frames = list(source)
+    assert len(frames) == 49 and 20 not in [f.index for f in frames]
+    assert frames[20].timestamp_s == pytest.approx(21 / 25, abs=1e-3)
+    assert source.stats.corrupt_frames == 1 and source.stats.dropped_frames == 0
