@@ -216,22 +216,28 @@ class SelectiveBackground:
         passed (a few pixels).
         """
         assert self.background is not None
-        road = self.background
+        shadow = np.zeros_like(foreground)
+        # Only the rectangle around the foreground can hold a shadow pixel.
+        x, y, w, h = cv2.boundingRect(foreground)
+        if w == 0 or h == 0:
+            return shadow
+        rows, cols = slice(y, y + h), slice(x, x + w)
+        road, pixels = self.background[rows, cols], image[rows, cols]
         # v >= k(r + 1) - 1 for whole v is v >= ceil(k(r + 1) - 1): rounding up is
         # rounding (k(r + 1) - 1 + 0.5); likewise rounding down for the upper bound.
         low = self.shadow_min_ratio
         lower = cv2.convertScaleAbs(road, alpha=low, beta=low - 0.5)
         upper = cv2.convertScaleAbs(road, alpha=0.95, beta=0.95 - 1.5)
-        darker = cv2.bitwise_and(cv2.inRange(image, lower, upper), foreground)
+        darker = cv2.bitwise_and(cv2.inRange(pixels, lower, upper), foreground[rows, cols])
         points = cv2.findNonZero(darker)
-        if points is None:
-            return darker
-        xs, ys = points.reshape(-1, 2).T
-        ratio = (image[ys, xs].astype(np.float32) + 1) / (road[ys, xs] + 1)
-        spread = ratio.max(axis=1) - ratio.min(axis=1)
-        off_hue = spread > self.shadow_chroma_tolerance
-        darker[ys[off_hue], xs[off_hue]] = 0
-        return darker
+        if points is not None:
+            xs, ys = points.reshape(-1, 2).T
+            ratio = (pixels[ys, xs].astype(np.float32) + 1) / (road[ys, xs] + 1)
+            spread = ratio.max(axis=1) - ratio.min(axis=1)
+            off_hue = spread > self.shadow_chroma_tolerance
+            darker[ys[off_hue], xs[off_hue]] = 0
+        shadow[rows, cols] = darker
+        return shadow
 
 
 class BackgroundDetector:
@@ -491,35 +497,32 @@ def join_stacked_parts(
         if above.any():
             candidates = np.nonzero(above)[0]
             parent[j] = candidates[np.argmax(overlap[candidates])]
-    for upper in range(len(stats)):
-        _join_upper_part(parent, stats, upper, min_width_ratio, max_edge_offset, max_gap)
+    upper, lower = np.nonzero(_upper_parts(stats, min_width_ratio, max_edge_offset, max_gap))
+    for top, bottom in zip(upper.tolist(), lower.tolist(), strict=True):
+        _union(parent, bottom, top)
     return np.array([_root(parent, k) for k in range(len(stats))])
 
 
-def _join_upper_part(
-    parent: np.ndarray,
-    stats: np.ndarray,
-    j: int,
-    min_width_ratio: float,
-    max_edge_offset: float,
-    max_gap: float,
-) -> None:
-    """Join blob ``j`` with each blob right below it that is as wide, edge under edge."""
+def _upper_parts(
+    stats: np.ndarray, min_width_ratio: float, max_edge_offset: float, max_gap: float
+) -> np.ndarray:
+    """(N, N): whether blob ``j`` (row) sits right above blob ``i`` (column), as wide
+    and edge over edge: the upper part of the same vehicle."""
     x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
     w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
-    gap = y - (y[j] + h[j])
-    tolerance = max_edge_offset * w
-    below = (
-        (w[j] >= min_width_ratio * w)
-        & (w[j] <= w / min_width_ratio)
-        & (np.abs(x - x[j]) <= tolerance)
-        & (np.abs(x + w - x[j] - w[j]) <= tolerance)
-        & (gap >= -h[j] / 2)
-        & (gap <= max_gap * np.minimum(h, h[j]))
+    xj, wj, hj = x[:, None], w[:, None], h[:, None]
+    gap = y[None, :] - (y + h)[:, None]
+    tolerance = max_edge_offset * w[None, :]
+    above = (
+        (wj >= min_width_ratio * w)
+        & (wj <= w / min_width_ratio)
+        & (np.abs(x - xj) <= tolerance)
+        & (np.abs(x + w - xj - wj) <= tolerance)
+        & (gap >= -hj / 2)
+        & (gap <= max_gap * np.minimum(h, hj))
     )
-    below[j] = False
-    for i in np.nonzero(below)[0]:
-        _union(parent, int(i), j)
+    np.fill_diagonal(above, False)
+    return above
 
 
 def sits_on_another(

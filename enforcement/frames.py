@@ -73,18 +73,21 @@ class Frame:
             self._bgr = cv2.cvtColor(self._i420, cv2.COLOR_YUV2BGR_I420)
         return self._bgr
 
-    def resized(self, size: tuple[int, int]) -> np.ndarray:
-        """The frame at ``size`` (width, height) in BGR, nearest-neighbour sampled."""
+    def resized(self, size: tuple[int, int], interpolation: int = cv2.INTER_NEAREST) -> np.ndarray:
+        """The frame at ``size`` (width, height) in BGR; nearest-neighbour unless told.
+
+        Converts (and keeps) nothing at full size, unless ``size`` is odd.
+        """
         if size == self.size:
             return self.image
         width, height = size
         if self._bgr is not None or width % 2 or height % 2:
-            return cv2.resize(self.image, size, interpolation=cv2.INTER_NEAREST)
+            return cv2.resize(self.image, size, interpolation=interpolation)
         # Each plane scaled straight into its place in a small I420 frame, then only
         # that is converted.
         small = np.empty((height * 3 // 2, width), np.uint8)
         for plane, target in zip(self._planes(), _plane_views(small), strict=True):
-            cv2.resize(plane, target.shape[::-1], dst=target, interpolation=cv2.INTER_NEAREST)
+            cv2.resize(plane, target.shape[::-1], dst=target, interpolation=interpolation)
         return cv2.cvtColor(small, cv2.COLOR_YUV2BGR_I420)
 
     def region(self, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:

@@ -200,6 +200,8 @@ class Pipeline:
         camera: ValidatedCamera | None = None,
     ) -> None:
         self.config = config
+        # A digest of the whole configuration, stamped on every event (hashed once).
+        self._config_version = config.version
         self.camera = camera or validate_config(config)
         self.site = Site.from_camera(self.camera)
         self.out_dir = Path(out_dir)
@@ -572,7 +574,7 @@ class Pipeline:
             boxes=boxes,
             evidence=tuple(evidence),
             plate=plate,
-            calibration_version=self.config.version,
+            calibration_version=self._config_version,
             calibration_error_m=round(self.camera.calibration.reprojection_error_m, 4),
         )
         self.events.append(event)
@@ -605,9 +607,7 @@ class Pipeline:
         if scaled is None:
             width, height = self._frame_size
             size = (round(width * self._clip_scale), round(height * self._clip_scale))
-            scaled = self._scaled[frame.index] = cv2.resize(
-                frame.image, size, interpolation=cv2.INTER_LINEAR
-            )
+            scaled = self._scaled[frame.index] = frame.resized(size, cv2.INTER_LINEAR)
         return scaled
 
     def _detector_input(self, frame: Frame) -> np.ndarray:

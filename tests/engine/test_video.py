@@ -144,3 +144,37 @@ def test_a_corrupt_frame_inside_a_clip_is_skipped_and_counted_once(tmp_path: Pat
     assert len(frames) == 49 and 20 not in [f.index for f in frames]
     assert frames[20].timestamp_s == pytest.approx(21 / 25, abs=1e-3)
     assert source.stats.corrupt_frames == 1 and source.stats.dropped_frames == 0
+
+
+def _gop_clip(path: Path, frames: int, gop: int) -> None:
+    """A clip where a bright bar stands at x = 2k in frame k; a key frame every ``gop``."""
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("mpeg4", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 128, 48, "yuv420p"
+        stream.codec_context.gop_size = gop
+        for k in range(frames):
+            image = np.full((48, 128, 3), 60, np.uint8)
+            image[:, 2 * k : 2 * k + 2] = 250
+            for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="bgr24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+
+
+@pytest.mark.parametrize(
+    ("gop", "expected_frames"),
+    [
+        (5, [0, 10, 20, 35, 45, 55]),  # 12 key frames: 6 of them, evenly spread
+        (250, [0, 10, 20, 30, 40, 50]),  # one key frame: every 10th frame decoded
+    ],
+)
+def test_priming_samples_come_from_key_frames_when_the_clip_has_enough(
+    tmp_path: Path, gop: int, expected_frames: list[int]
+) -> None:
+    clip = tmp_path / "clip.mp4"
+    _gop_clip(clip, 60, gop)
+    source = open_source(clip, start_time=START)
+    samples = source.sample_images(count=6, span_s=2.4, size=(128, 48))
+    bars = [int(np.argmax(s[:, :, 1].mean(axis=0))) // 2 for s in samples]
+    assert bars == expected_frames
+    assert next(iter(source)).index == 0  # the pre-scan leaves the source untouched
