@@ -12,6 +12,7 @@ ENGINE = [
     "enforcement.events",
     "enforcement.geometry",
     "enforcement.video",
+    "enforcement.frames",
     "enforcement.detection",
     "enforcement.tracking",
     "enforcement.signals",
