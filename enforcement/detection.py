@@ -397,7 +397,7 @@ def _channel_max(image: np.ndarray) -> np.ndarray:
 
 
 def road_from_samples(
-    samples: np.ndarray, *, tolerance: float = 14.0, step_px: int = 3
+    samples: np.ndarray, *, tolerance: float = 8.0, step_px: int = 3
 ) -> np.ndarray:
     """The empty road from (K, H, W, 3) frames in time order: (H, W, 3) uint8.
 
@@ -406,43 +406,65 @@ def road_from_samples(
     any vehicle in that it comes back: it shows between one vehicle and the next, in
     separate spells, while a vehicle that stops is one spell, however long. So each
     pixel takes the colour seen most often outside its longest spell (then most often
-    overall), averaged over the frames that show it. Colours are compared on every
-    ``step_px``-th pixel to keep priming cheap.
+    overall), averaged over the frames that show it. Colours are chosen on every
+    ``step_px``-th pixel to keep priming cheap, then again for each pixel its block's
+    colour does not fit (at a marking's or a vehicle's edge). ``tolerance`` is tight
+    because dark cars, all within a loose one of each other, pass in many spells.
     """
     count, height, width = samples.shape[:3]
     if count < 3:
         return np.median(samples, axis=0).astype(np.uint8)
     coarse = np.ascontiguousarray(samples[:, ::step_px, ::step_px])
     rows, cols = coarse.shape[1:3]
-    stacked = coarse.reshape(count * rows, cols, 3)
-    best_score = np.full((rows, cols), -1, np.int32)
-    best = np.zeros((rows, cols), np.int64)
-    for k in range(count):
-        # OpenCV on uint8: several times faster than numpy on int16 here.
-        colour_diff = _channel_max(cv2.absdiff(stacked, np.tile(coarse[k], (count, 1, 1))))
-        differs = cv2.compare(colour_diff, np.float64(tolerance), cv2.CMP_GT)  # type: ignore[call-overload]
-        close = differs.reshape(count, rows, cols) == 0
-        support = close.sum(axis=0, dtype=np.int32)
-        score = (support - _longest_run(close)) * (count + 1) + support
-        better = score > best_score
-        best_score[better] = score[better]
-        best[better] = k
+    colour, support = _road_colours(coarse.reshape(count, rows * cols, 3), tolerance)
     # The winning colour (not the winning frame: at a vehicle's edge the neighbour's
     # frame may show the vehicle) is spread back to every pixel.
-    colour = np.take_along_axis(coarse, best[None, ..., None], axis=0)[0]
-    reference = np.repeat(np.repeat(colour, step_px, axis=0), step_px, axis=1)[:height, :width]
+    reference = _spread(colour.reshape(rows, cols, 3), step_px, (height, width))
+    expected = _spread(support.reshape(rows, cols), step_px, (height, width))
+    shown = np.zeros((height, width), np.int32)
+    for sample in samples:
+        shown += _channel_max(cv2.absdiff(sample, reference)) <= tolerance
+    ys, xs = np.nonzero(2 * shown < expected)
+    if len(ys):
+        reference[ys, xs] = _road_colours(np.ascontiguousarray(samples[:, ys, xs]), tolerance)[0]
     # Colour decides which frames show the road: a blue car can be as bright as it.
     total = np.zeros(samples.shape[1:], np.float32)
-    shown = np.zeros((height, width), np.float32)
+    seen = np.zeros((height, width), np.float32)
     for sample in samples:
         mask = (_channel_max(cv2.absdiff(sample, reference)) <= tolerance).astype(np.uint8)
         cv2.accumulate(sample.astype(np.float32), total, mask=mask)
-        shown += mask
-    road = (total / np.maximum(shown, 1.0)[..., None]).astype(np.uint8)
-    unseen = shown == 0
+        seen += mask
+    road = (total / np.maximum(seen, 1.0)[..., None]).astype(np.uint8)
+    unseen = seen == 0
     if unseen.any():
         road[unseen] = np.median(samples[:, unseen], axis=0).astype(np.uint8)
     return road
+
+
+def _road_colours(pixels: np.ndarray, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
+    """For (K, N, 3) samples of N pixels, each pixel's road colour (N, 3) and how many
+    samples (N,) show it: the colour seen most often outside its longest spell."""
+    count, n = pixels.shape[:2]
+    best_score = np.full(n, -1, np.int64)
+    best = np.zeros(n, np.int64)
+    best_support = np.zeros(n, np.int32)
+    for k in range(count):
+        # OpenCV on uint8 (K rows of N pixels): several times faster than numpy here.
+        colour_diff = _channel_max(cv2.absdiff(pixels, np.tile(pixels[k], (count, 1, 1))))
+        close = colour_diff <= tolerance
+        support = close.sum(axis=0, dtype=np.int32)
+        score = (support - _longest_run(close)).astype(np.int64) * (count + 1) + support
+        better = score > best_score
+        best_score[better] = score[better]
+        best[better] = k
+        best_support[better] = support[better]
+    return pixels[best, np.arange(n)], best_support
+
+
+def _spread(block_values: np.ndarray, step_px: int, shape: tuple[int, int]) -> np.ndarray:
+    """Each value of a (rows, cols, ...) grid over the ``step_px`` square it stands for."""
+    spread = np.repeat(np.repeat(block_values, step_px, axis=0), step_px, axis=1)
+    return np.ascontiguousarray(spread[: shape[0], : shape[1]])
 
 
 def _longest_run(flags: np.ndarray) -> np.ndarray:

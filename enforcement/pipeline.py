@@ -81,9 +81,10 @@ class PipelineSettings:
     # Off only to time detection alone (benchmarks): events then carry no files.
     write_evidence: bool = True
     warmup_s: float = 2.0
-    # Files are pre-scanned instead: a median over a longer span misses fewer vehicles.
+    # Files are pre-scanned instead, over longer than a red phase: a queue that stands
+    # through the whole span cannot be told from the road.
     prime_frames: int = 48
-    prime_span_s: float = 24.0
+    prime_span_s: float = 30.0
     # A track that has moved this far is a vehicle, not the ghost of one: the
     # background is not learnt under it while it stands still.
     hold_after_m: float = 2.0

@@ -212,6 +212,27 @@ def _crossing(
     return None
 
 
+def bracket_offset_m(times_s: np.ndarray, along_m: np.ndarray, i: int, *, frames: int = 5) -> float:
+    """The RMS distance (m) of points ``i - 1`` and ``i`` (the two a line crossing is
+    interpolated between) from the Theil-Sen line through the ``frames`` points either
+    side: a run of boxes that lost their lower part for a few frames (far from the
+    camera a bumper strip comes and goes) shifts both the same way, which second
+    differences barely see."""
+    lo, hi = max(i - frames, 0), min(i + frames, len(times_s))
+    t, a = times_s[lo:hi], along_m[lo:hi]
+    if len(t) < 4 or i < 1:
+        return 0.0
+    pairs_i, pairs_j = np.triu_indices(len(t), k=1)
+    dt = t[pairs_j] - t[pairs_i]
+    valid = dt > 0
+    if not valid.any():
+        return 0.0
+    slope = float(np.median((a[pairs_j] - a[pairs_i])[valid] / dt[valid]))
+    intercept = float(np.median(a - slope * t))
+    offsets = along_m[i - 1 : i + 1] - (intercept + slope * times_s[i - 1 : i + 1])
+    return float(np.sqrt(np.mean(np.square(offsets))))
+
+
 def jumps(times_s: np.ndarray, along_m: np.ndarray, *, slack_m: float = 0.3) -> np.ndarray:
     """(N - 1,) whether each step between frames is a jump: faster than twice the speed
     of nine steps in ten (where two blobs merged or the track switched vehicles)."""
@@ -535,8 +556,10 @@ class SpeedDetector:
         frames: int = 3,
     ) -> float:
         """How far (m) the ground point is off where it should be at ``line``: the
-        modelled pixel jitter there, or the jitter seen in the frames around the
-        crossing (from second differences, near zero for smooth motion), the larger."""
+        modelled pixel jitter there, the jitter seen in the frames around the crossing
+        (from second differences, near zero for smooth motion), or how far the two
+        frames the crossing is timed between lie off the straight line through their
+        neighbours, whichever is largest."""
         crossing = _crossing(line, direction, times_s, points_m)
         i = len(times_s) - 1 if crossing is None else crossing[1]
         near = points_m[max(i - frames, 0) : i + frames]
@@ -546,7 +569,7 @@ class SpeedDetector:
         if len(near) < 3:
             return modelled
         seen = 1.4826 * float(np.median(np.abs(np.diff(near @ direction, 2)))) / np.sqrt(6.0)
-        return max(modelled, seen)
+        return max(modelled, seen, bracket_offset_m(times_s, points_m @ direction, i))
 
     def _measure(self, track: TrackHistory, state: _ZoneTrack, *, final: bool) -> list[Finding]:
         """Measure the points so far; an invalid figure is final only when the track ends."""

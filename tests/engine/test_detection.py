@@ -58,6 +58,20 @@ def test_priming_learns_the_road_under_a_vehicle_that_stood_most_of_the_time() -
     assert np.abs(road.astype(int) - 100).max() <= 8
 
 
+def test_priming_keeps_the_road_beside_a_painted_edge_inside_one_block() -> None:
+    rng = np.random.default_rng(3)
+    painted = road_with_noise(rng)
+    painted[:, :31] = (230, 230, 230)  # a stop line whose edge cuts the 3-pixel block 30-32
+    samples = []
+    for k in range(30):
+        frame = np.clip(painted.astype(int) + rng.normal(0, 2, painted.shape), 0, 255)
+        if k % 5 == 0:  # now and then a white car passes beside the line
+            frame[10:30, 31:45] = (228, 231, 229)
+        samples.append(frame.astype(np.uint8))
+    road = road_from_samples(np.stack(samples), step_px=3)
+    assert np.abs(road.astype(int) - painted.astype(int)).max() <= 8
+
+
 def test_a_held_vehicle_is_not_learnt_while_it_stands_still() -> None:
     rng = np.random.default_rng(4)
     road = road_with_noise(rng)
