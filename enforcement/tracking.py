@@ -5,7 +5,9 @@ Why not a library: ByteTrack left `supervision` in 0.26 (installed here: 0.31), 
 conflicts with EasyOCR's headless build), and ``norfair`` pins numpy < 2. So this is a
 small SORT-style tracker: constant-velocity box prediction, Hungarian matching on IoU
 (with a centre-distance fallback for fast, small vehicles), confirmation after a few
-hits, and coasting through short occlusions.
+hits, and coasting through short occlusions. When one blob splits into two (two
+vehicles side by side that the foreground merged), the track goes on with the part whose
+ground point continues its own, not with the part that overlaps its old box most.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class _Track:
     track_id: int
     xyxy: np.ndarray
     velocity: np.ndarray
+    ground_px: np.ndarray
     hits: int = 1
     missed: int = 0
     confirmed: bool = False
@@ -44,6 +47,10 @@ class _Track:
         growth makes a coasting box balloon until it matches anything)."""
         shift = self.velocity[:2] * (self.missed + 1)
         return self.xyxy + np.concatenate([shift, shift])
+
+    def predicted_ground(self) -> np.ndarray:
+        """The ground point moved on by the same velocity."""
+        return self.ground_px + self.velocity[:2] * (self.missed + 1)
 
 
 class Tracker:
@@ -82,6 +89,7 @@ class Tracker:
         """
         self.finished_ids = []
         boxes = detections.xyxy
+        ground = detections.ground_px
         predicted = np.array([t.predicted() for t in self._tracks]).reshape(-1, 4)
         matches: list[tuple[int, int]] = []
         if len(predicted) and len(boxes):
@@ -94,7 +102,7 @@ class Tracker:
             size = np.maximum(size, 1.0)
             distance = np.linalg.norm(centre_p[:, None] - centre_d[None], axis=2) / size[:, None]
             cost = np.where((cost > 1.0 - self.min_iou) & (distance < 0.5), 0.95, cost)
-            rows, cols = linear_sum_assignment(cost)
+            rows, cols = linear_sum_assignment(cost + self._ground_jump(ground, size))
             matches = [(r, c) for r, c in zip(rows, cols, strict=True) if cost[r, c] < 0.96]
         matched_tracks = {r for r, _ in matches}
         matched_dets = {c for _, c in matches}
@@ -105,6 +113,7 @@ class Tracker:
             step = centre_shift / (track.missed + 1)
             track.velocity = step if track.hits == 1 else 0.6 * track.velocity + 0.4 * step
             track.xyxy = boxes[c].astype(np.float64)
+            track.ground_px = ground[c].astype(np.float64)
             track.hits += 1
             track.missed = 0
             track.confirmed = track.confirmed or track.hits >= self.min_hits
@@ -123,10 +132,23 @@ class Tracker:
             survivors.append(track)
         for c in range(len(boxes)):
             if c not in matched_dets:
-                survivors.append(_Track(self._next_id, boxes[c].astype(np.float64), np.zeros(2)))
+                box, point = boxes[c].astype(np.float64), ground[c].astype(np.float64)
+                survivors.append(_Track(self._next_id, box, np.zeros(2), point))
                 self._next_id += 1
         self._tracks = survivors
         return detections.with_tracker_id(ids)[ids > 0]
+
+    def _ground_jump(self, ground_px: np.ndarray, size_px: np.ndarray) -> np.ndarray:
+        """(tracks, detections): how far each detection's ground point lies from each
+        track's predicted one, relative to the track's box size (at most 1).
+
+        Added to the cost only to choose between detections, not to accept a match: a
+        merged blob that splits overlaps the part it lost most, but the ground point,
+        which speed is measured from, continues in the other.
+        """
+        expected = np.array([t.predicted_ground() for t in self._tracks]).reshape(-1, 2)
+        jump = np.linalg.norm(expected[:, None] - ground_px[None], axis=2) / size_px[:, None]
+        return np.minimum(jump, 1.0)
 
     def _left_frame(self, track: _Track) -> bool:
         """Whether a coasting track's predicted centre is outside the frame."""
