@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from enforcement.events import PlateReading
-from ocr import localize
+from ocr import deskew, localize
 from ocr.errors import InvalidImageError, OcrModelError
 from ocr.formats import DIGITS, LETTERS, ParsedPlate
 from ocr.fusion import DEFAULT_MIN_CONFIDENCE, FrameReading, fuse
@@ -225,6 +225,7 @@ class PlateReader:
         layouts = localize.find_layouts(gray, plate_crop=True, upscale=scale)
         if not layouts:
             return None
+        image, gray, layouts = _upright(image, gray, layouts, scale)
         # The best-looking rows are not always the plate (a dealer sticker, a state name):
         # the next layout is read too unless the first is already read confidently.
         best: _LayoutReading | None = None
@@ -341,6 +342,26 @@ def _torch_threads() -> int:
     if not value.isdigit() or int(value) < 1:
         raise OcrModelError(f"{THREADS_ENV} must be a positive integer, got {value!r}")
     return int(value)
+
+
+def _upright(
+    image: np.ndarray, gray: np.ndarray, layouts: list[PlateLayout], upscale: float
+) -> tuple[np.ndarray, np.ndarray, list[PlateLayout]]:
+    """The plate with its characters stood upright (unsheared) and segmented again.
+
+    The best layout's slant is taken for the plate's; when nothing is found upright,
+    the slanted plate is kept.
+    """
+    shear = deskew.estimate_shear(gray, layouts[0])
+    if abs(shear) < deskew.MIN_SHEAR:
+        return image, gray, layouts
+    x1, y1, x2, y2 = layouts[0].xyxy
+    upright = deskew.unshear(image, shear, (y1 + y2) / 2.0)
+    upright_gray = cv2.cvtColor(upright, cv2.COLOR_BGR2GRAY)
+    upright_layouts = localize.find_layouts(upright_gray, plate_crop=True, upscale=upscale)
+    if not upright_layouts:
+        return image, gray, layouts
+    return upright, upright_gray, upright_layouts
 
 
 def _layout_variants(image: np.ndarray, gray: np.ndarray, layout: PlateLayout) -> list[PlateLayout]:
