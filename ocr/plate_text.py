@@ -431,7 +431,7 @@ def plate_confidence(
     weakest = min(char_confidences)
     mean = float(np.mean(char_confidences))
     confidence = (weakest * mean) ** 0.5
-    read_chars = len(parsed.letters) + len(parsed.digits) + len(parsed.suffix)
+    read_chars = read_char_count(parsed)
     if parsed.is_pakistani and not parsed.format_cued:
         # Letters-then-digits with no Pakistani colour, layout or word: a foreign plate
         # has that shape too, so the format cannot vouch for the reading.
@@ -439,7 +439,6 @@ def plate_confidence(
     if not parsed.is_pakistani:
         confidence *= _UNKNOWN_FORMAT_FACTOR
         text = parsed.text
-        read_chars = len(text)
         if len(text) < 4 or len(text) > 9:
             # A fragment (one row of a two-line plate) or running text, not a plate.
             confidence *= 0.3
@@ -449,3 +448,10 @@ def plate_confidence(
     # plate was missed or something beside it was read.
     confidence *= _COUNT_MISMATCH_FACTOR ** min(2, abs(read_chars - segmented_chars))
     return float(confidence)
+
+
+def read_char_count(parsed: ParsedPlate) -> int:
+    """How many characters a reading holds, the Punjab year apart."""
+    if not parsed.is_pakistani:
+        return len(parsed.text)
+    return len(parsed.letters) + len(parsed.digits) + len(parsed.suffix)

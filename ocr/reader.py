@@ -26,6 +26,7 @@ from ocr.plate_text import (
     choose_trim,
     colour_hints,
     plate_confidence,
+    read_char_count,
     refine_with_odds,
     row_crops,
     year_from,
@@ -62,6 +63,8 @@ class _LayoutReading:
     char_confidences: tuple[float, ...]
     hints: tuple[str, ...]
     layout: PlateLayout
+    # As many characters read as segmented (a glyph split or merged in two differs).
+    consistent: bool = True
 
 
 @dataclass(frozen=True)
@@ -241,7 +244,9 @@ class PlateReader:
         x1, y1, x2, y2 = best.layout.xyxy
         margin = int(0.5 * best.layout.char_height_px)
         crop = image[max(0, y1 - margin) : y2 + margin, max(0, x1 - margin) : x2 + margin]
-        frame = FrameReading(best.parsed, best.confidence, best.char_confidences, best.hints)
+        frame = FrameReading(
+            best.parsed, best.confidence, best.char_confidences, best.hints, best.consistent
+        )
         return _CropReading(frame, crop)
 
     def _read_layout(
@@ -267,7 +272,8 @@ class PlateReader:
         confidence *= 0.7 + 0.3 * layout.score
         if ambiguous:
             confidence *= _AMBIGUOUS_TRIM_FACTOR
-        return _LayoutReading(parsed, confidence, char_confidences, hints, layout)
+        consistent = read_char_count(parsed) == segmented
+        return _LayoutReading(parsed, confidence, char_confidences, hints, layout, consistent)
 
     def _result(self, readings: Sequence[_CropReading], crop_dir: Path | None) -> PlateReading:
         fused = fuse([r.frame for r in readings], min_confidence=self.min_confidence)
