@@ -27,6 +27,8 @@ class FrameReading:
     confidence: float
     char_confidences: tuple[float, ...] = ()
     hints: tuple[str, ...] = ()
+    # False when the frame read more or fewer characters than it segmented.
+    consistent: bool = True
 
     @property
     def key(self) -> str:
@@ -122,13 +124,17 @@ def _with_layout(text: str, template: ParsedPlate) -> str:
 def _fused_confidence(
     winner: str, readings: Sequence[FrameReading], voted: FrameReading | None
 ) -> float:
-    agreeing = sorted((r.confidence for r in readings if r.key == winner), reverse=True)
+    agreeing = sorted(
+        (r for r in readings if r.key == winner), key=lambda r: r.confidence, reverse=True
+    )
     if not agreeing:
         # No frame read the voted text whole: trust it only as far as the vote agreed.
         return voted.confidence if voted is not None and voted.key == winner else 0.0
     total = sum(r.confidence for r in readings) or 1.0
     dissent = sum(r.confidence for r in readings if r.key != winner) / total
-    # Extra agreeing frames help, but frames of one track are not independent evidence.
-    doubt = math.prod(1.0 - 0.5 * c for c in agreeing[1:])
-    support = agreeing[0] + (1.0 - agreeing[0]) * (1.0 - doubt)
+    # Extra agreeing frames help, but frames of one track are not independent evidence;
+    # a reading at odds with its own segmentation (a glyph split in two, "LEE-7748")
+    # repeats from frame to frame, so more such frames add nothing.
+    doubt = math.prod(1.0 - 0.5 * r.confidence for r in agreeing[1:] if r.consistent)
+    support = agreeing[0].confidence + (1.0 - agreeing[0].confidence) * (1.0 - doubt)
     return float(max(0.0, min(1.0, support * (1.0 - dissent))))

@@ -8,18 +8,24 @@ network's own odds, reads the Punjab year apart, and turns the result into a con
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from ocr.formats import DIGITS, LETTERS, ParsedPlate, parse_plate
+from ocr.formats import DIGITS, LETTERS, PUNJAB_DISTRICT_PREFIXES, ParsedPlate, parse_plate
 from ocr.localize import PlateLayout
 from ocr.recognition import LineReading
 
 # A round glyph in a letter block is far more often D/Q/C than O (PLATES.md): a soft prior.
 _LETTER_PENALTIES = {"O": 0.3}
+# A Punjab district plate's series begins with its district's code (PLATES.md); codes
+# beyond the documented ones exist, so a series without one is less likely, not barred.
+_UNKNOWN_DISTRICT_PRIOR = 0.2
+# Letters per position weighed against that prior (the network's best few).
+_DISTRICT_ALTERNATIVES = 3
 # A reading outside every Pakistani format (or inside one only by its shape, with no
 # colour, layout or word to confirm it) cannot be checked against any layout, and the
 # recogniser is sure of wrong letters on such plates (a narrow W read as H at 0.95+): one
@@ -359,6 +365,12 @@ def refine_with_odds(
             confidences_list.append(share * mass**_CLASS_MASS_EXPONENT)
             position += 1
         out.append("".join(block))
+    if parsed.format == "punjab":
+        letter_chars = chars[: len(out[0])]
+        out[0], shares = _with_district_prior(letter_chars, out[0])
+        for i, share in enumerate(shares):
+            # A letter the prior chose over the network's pick is as sure as its odds.
+            confidences_list[i] = min(confidences_list[i], share)
     letters, year, digits = out[0], out[1], out[2]
     suffix = out[3] if parsed.suffix else ""
     separator = "\n" if parsed.year or "two_line" in hints else " "
@@ -367,6 +379,45 @@ def refine_with_odds(
     if not rebuilt.is_pakistani:
         return parsed, tuple(confidences_list)
     return rebuilt, tuple(confidences_list)
+
+
+def _with_district_prior(
+    chars: Sequence[tuple[LineReading, int]], letters: str
+) -> tuple[str, list[float]]:
+    """The series most likely under the network's odds and the district-code prior.
+
+    Returns the series and, per letter, its share of the odds among the letters (1.0
+    where the letter read stands).
+    """
+    if not letters or letters.startswith(PUNJAB_DISTRICT_PREFIXES):
+        return letters, [1.0] * len(letters)
+    options = [_letter_odds(line, index) for line, index in chars]
+    best_score, best = -1.0, tuple((char, 1.0) for char in letters)
+    for combination in itertools.product(*options):
+        series = "".join(char for char, _ in combination)
+        prior = 1.0 if series.startswith(PUNJAB_DISTRICT_PREFIXES) else _UNKNOWN_DISTRICT_PRIOR
+        score = prior * math.prod(share for _, share in combination)
+        if score > best_score:
+            best_score, best = score, combination
+    series = "".join(char for char, _ in best)
+    if series == letters:
+        return letters, [1.0] * len(letters)
+    return series, [
+        share if char != read else 1.0 for (char, share), read in zip(best, letters, strict=True)
+    ]
+
+
+def _letter_odds(line: LineReading, index: int) -> list[tuple[str, float]]:
+    """The network's most probable letters at a character, with their shares."""
+    probs = line.char_probs[index]
+    odds = {
+        char: float(probs[position]) * _LETTER_PENALTIES.get(char, 1.0)
+        for char in LETTERS
+        if (position := line.alphabet.find(char)) >= 0
+    }
+    total = sum(odds.values()) or 1.0
+    ranked = sorted(odds.items(), key=lambda item: -item[1])[:_DISTRICT_ALTERNATIVES]
+    return [(char, share / total) for char, share in ranked]
 
 
 def plate_confidence(
@@ -380,7 +431,7 @@ def plate_confidence(
     weakest = min(char_confidences)
     mean = float(np.mean(char_confidences))
     confidence = (weakest * mean) ** 0.5
-    read_chars = len(parsed.letters) + len(parsed.digits) + len(parsed.suffix)
+    read_chars = read_char_count(parsed)
     if parsed.is_pakistani and not parsed.format_cued:
         # Letters-then-digits with no Pakistani colour, layout or word: a foreign plate
         # has that shape too, so the format cannot vouch for the reading.
@@ -388,7 +439,6 @@ def plate_confidence(
     if not parsed.is_pakistani:
         confidence *= _UNKNOWN_FORMAT_FACTOR
         text = parsed.text
-        read_chars = len(text)
         if len(text) < 4 or len(text) > 9:
             # A fragment (one row of a two-line plate) or running text, not a plate.
             confidence *= 0.3
@@ -398,3 +448,10 @@ def plate_confidence(
     # plate was missed or something beside it was read.
     confidence *= _COUNT_MISMATCH_FACTOR ** min(2, abs(read_chars - segmented_chars))
     return float(confidence)
+
+
+def read_char_count(parsed: ParsedPlate) -> int:
+    """How many characters a reading holds, the Punjab year apart."""
+    if not parsed.is_pakistani:
+        return len(parsed.text)
+    return len(parsed.letters) + len(parsed.digits) + len(parsed.suffix)

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from enforcement.events import PlateReading
-from ocr import localize
+from ocr import deskew, localize
 from ocr.errors import InvalidImageError, OcrModelError
 from ocr.formats import DIGITS, LETTERS, ParsedPlate
 from ocr.fusion import DEFAULT_MIN_CONFIDENCE, FrameReading, fuse
@@ -26,6 +26,7 @@ from ocr.plate_text import (
     choose_trim,
     colour_hints,
     plate_confidence,
+    read_char_count,
     refine_with_odds,
     row_crops,
     year_from,
@@ -62,6 +63,8 @@ class _LayoutReading:
     char_confidences: tuple[float, ...]
     hints: tuple[str, ...]
     layout: PlateLayout
+    # As many characters read as segmented (a glyph split or merged in two differs).
+    consistent: bool = True
 
 
 @dataclass(frozen=True)
@@ -225,6 +228,7 @@ class PlateReader:
         layouts = localize.find_layouts(gray, plate_crop=True, upscale=scale)
         if not layouts:
             return None
+        image, gray, layouts = _upright(image, gray, layouts, scale)
         # The best-looking rows are not always the plate (a dealer sticker, a state name):
         # the next layout is read too unless the first is already read confidently.
         best: _LayoutReading | None = None
@@ -240,7 +244,9 @@ class PlateReader:
         x1, y1, x2, y2 = best.layout.xyxy
         margin = int(0.5 * best.layout.char_height_px)
         crop = image[max(0, y1 - margin) : y2 + margin, max(0, x1 - margin) : x2 + margin]
-        frame = FrameReading(best.parsed, best.confidence, best.char_confidences, best.hints)
+        frame = FrameReading(
+            best.parsed, best.confidence, best.char_confidences, best.hints, best.consistent
+        )
         return _CropReading(frame, crop)
 
     def _read_layout(
@@ -266,7 +272,8 @@ class PlateReader:
         confidence *= 0.7 + 0.3 * layout.score
         if ambiguous:
             confidence *= _AMBIGUOUS_TRIM_FACTOR
-        return _LayoutReading(parsed, confidence, char_confidences, hints, layout)
+        consistent = read_char_count(parsed) == segmented
+        return _LayoutReading(parsed, confidence, char_confidences, hints, layout, consistent)
 
     def _result(self, readings: Sequence[_CropReading], crop_dir: Path | None) -> PlateReading:
         fused = fuse([r.frame for r in readings], min_confidence=self.min_confidence)
@@ -341,6 +348,26 @@ def _torch_threads() -> int:
     if not value.isdigit() or int(value) < 1:
         raise OcrModelError(f"{THREADS_ENV} must be a positive integer, got {value!r}")
     return int(value)
+
+
+def _upright(
+    image: np.ndarray, gray: np.ndarray, layouts: list[PlateLayout], upscale: float
+) -> tuple[np.ndarray, np.ndarray, list[PlateLayout]]:
+    """The plate with its characters stood upright (unsheared) and segmented again.
+
+    The best layout's slant is taken for the plate's; when nothing is found upright,
+    the slanted plate is kept.
+    """
+    shear = deskew.estimate_shear(gray, layouts[0])
+    if abs(shear) < deskew.MIN_SHEAR:
+        return image, gray, layouts
+    x1, y1, x2, y2 = layouts[0].xyxy
+    upright = deskew.unshear(image, shear, (y1 + y2) / 2.0)
+    upright_gray = cv2.cvtColor(upright, cv2.COLOR_BGR2GRAY)
+    upright_layouts = localize.find_layouts(upright_gray, plate_crop=True, upscale=upscale)
+    if not upright_layouts:
+        return image, gray, layouts
+    return upright, upright_gray, upright_layouts
 
 
 def _layout_variants(image: np.ndarray, gray: np.ndarray, layout: PlateLayout) -> list[PlateLayout]:

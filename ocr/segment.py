@@ -17,6 +17,9 @@ import numpy as np
 # thin, "W"/"M" are wide; anything outside is a border, a bolt or a texture).
 _MIN_ASPECT = 0.08
 _MAX_ASPECT = 1.25
+# A few pixels tall, blur widens a bold "W" to ~1.5: a small blob up to this wide that
+# cannot be cut into glyphs is one wide glyph.
+_MAX_BLURRED_ASPECT = 1.7
 _MIN_FILL = 0.12
 _MAX_FILL = 0.92
 _STRICT_OFFSET = 20
@@ -176,6 +179,8 @@ def _character_boxes(
             for box in pieces
         ):
             boxes.extend(pieces)
+        elif not pieces and w <= _MAX_BLURRED_ASPECT * h and _is_character(stats[i]):
+            boxes.append(_xyxy(stats[i]))
     if not boxes:
         return np.zeros((0, 4), dtype=int)
     array = np.array(boxes, dtype=int)

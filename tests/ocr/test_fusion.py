@@ -67,3 +67,16 @@ def test_no_usable_reading_is_unreadable(frames) -> None:
     assert fused.unreadable
     assert fused.parsed is None
     assert fused.confidence == 0.0
+
+
+def test_frames_that_read_more_characters_than_they_segmented_do_not_add_up() -> None:
+    # "LEE-748" with its slanted 7 read twice in every frame: the same slip each time.
+    frames = [reading("LEE\n7748", c) for c in (0.47, 0.46, 0.47, 0.39)]
+    split = [
+        FrameReading(f.parsed, f.confidence, f.char_confidences, consistent=False) for f in frames
+    ]
+    fused = fuse(split)
+    assert fused.parsed is not None and fused.parsed.text == "LEE-7748"
+    assert fused.unreadable and fused.confidence == pytest.approx(0.47)
+    # The same frames, each consistent with its segmentation, do add up.
+    assert not fuse(frames).unreadable

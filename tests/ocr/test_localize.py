@@ -117,6 +117,16 @@ def test_it_keeps_a_small_plates_touching_letters(sample: str, plate: str, rank:
     assert candidates[0].xyxy[0] <= x1 + 0.15 * (x2 - x1)
 
 
+def test_it_keeps_a_small_bold_w_in_its_row() -> None:
+    # 720p, ~9 px tall: blur widens the "W" of "XRW-7486" to 1.5x its height, a blob that
+    # cannot be cut into glyphs. Dropped, it left a gap that split the row in two.
+    vehicle = cv2.imread(str(GENERATED / "junction-720-seed3_XRW-7486.jpg"))
+    candidates = localize.locate(vehicle, vehicle=True)
+    # The plate lies at x 146-206, y 386-408 in this vehicle box (the clip's truth).
+    x1, y1, x2, y2 = candidates[0].xyxy
+    assert x1 <= 150 and x2 >= 202 and 380 <= y1 < y2 <= 414
+
+
 def test_it_does_not_cut_large_shapes_into_characters(pk_crops) -> None:
     # A car photo read as a plate crop: its rear window must not pass as a row of glyphs.
     image = pk_crops["test-images_b2.jpg"].image_bgr

@@ -7,7 +7,7 @@ import pytest
 
 from ocr.formats import canonical, parse_plate
 from ocr.fusion import DEFAULT_MIN_CONFIDENCE
-from ocr.plate_text import RowCrop, choose_trim, plate_confidence
+from ocr.plate_text import RowCrop, choose_trim, plate_confidence, refine_with_odds
 from ocr.recognition import LineReading
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -106,3 +106,37 @@ def test_a_count_that_matches_by_a_shift_of_one_character_does_not_line_up() -> 
     # The plate's left edge read as I, its right edge segmented: every glyph one off.
     line = _reading("IBCS036", [0.0, 0.08, 0.18, 0.28, 0.42, 0.52, 0.62])
     assert not _ict_row().lines_up(line)
+
+
+def _odds_reading(text: str, second: dict[int, tuple[str, float]]) -> LineReading:
+    """A reading sure of ``text`` but where ``second`` gives a position a rival letter."""
+    probs = np.zeros((len(text), len(ALPHABET)))
+    for i, char in enumerate(text):
+        rival = second.get(i)
+        probs[i, ALPHABET.index(char)] = 1.0 - (rival[1] if rival else 0.0)
+        if rival:
+            probs[i, ALPHABET.index(rival[0])] = rival[1]
+    return LineReading(text, (0.9,) * len(text), probs, ALPHABET, ())
+
+
+@pytest.mark.parametrize(
+    ("rival", "expected"), [(("E", 0.35), "LEA-152"), (("E", 0.05), "LCA-152")]
+)
+def test_a_punjab_series_leans_to_a_district_code_as_far_as_the_odds_allow(
+    rival: tuple[str, float], expected: str
+) -> None:
+    # "LEA" over "152", the "E" read as "C": Lahore's code LE is far likelier than LC.
+    series, digits = _odds_reading("LCA", {1: rival}), _odds_reading("152", {})
+    parsed = parse_plate("LCA\n152", hints=("two_line",))
+    refined, confidences = refine_with_odds(parsed, [series, digits], ("two_line",))
+    assert refined.text == expected
+    if expected == "LEA-152":
+        # Chosen by the prior, the letter is only as sure as the network's odds for it.
+        assert confidences[1] == pytest.approx(0.35)
+
+
+def test_a_one_line_plate_gets_no_district_prior() -> None:
+    line = _odds_reading("LCA152", {1: ("E", 0.35)})
+    parsed = parse_plate("LCA 152", hints=("yellow",))
+    refined, _ = refine_with_odds(parsed, [line], ("yellow",))
+    assert (refined.text, refined.format) == ("LCA-152", "sindh")

@@ -168,3 +168,13 @@ def test_there_is_one_reader_per_process(plate_reader) -> None:
 def test_the_ocr_package_imports_no_django() -> None:
     code = "import sys, ocr, ocr.reader, ocr.localize; assert 'django' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_it_reads_a_plate_whose_characters_lean(plate_reader) -> None:
+    # 720p, seen from above and aside: the characters lean, and read slanted the "R"
+    # beside the green strip was dropped or doubled ("IB-922", "RIB-9226").
+    folder = Path(__file__).resolve().parents[1] / "data" / "plates" / "generated"
+    vehicle = cv2.imread(str(folder / "junction-720-seed2_RIB-922.jpg"))
+    height, width = vehicle.shape[:2]
+    reading = plate_reader.read_track([(vehicle, (0.0, 0.0, float(width), float(height)))])
+    assert (reading.text, reading.format) == ("RIB-922", "punjab")
