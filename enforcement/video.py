@@ -7,6 +7,8 @@ a clip processed later are the same as live.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import itertools
 import logging
 from collections.abc import Iterator
@@ -206,8 +208,42 @@ def _pixels(frame: av.VideoFrame) -> np.ndarray | I420:
     """A decoded frame's pixels: its I420 planes as they are when the decoder gives
     limited-range 4:2:0 (almost every camera and encoder), else converted to BGR."""
     if frame.format.name == "yuv420p" and frame.width % 2 == 0 and frame.height % 2 == 0:
-        return I420(frame.to_ndarray(format="yuv420p"))
+        return I420(_i420_copy(frame))
     return frame.to_ndarray(format="bgr24")
+
+
+def _i420_copy(frame: av.VideoFrame) -> np.ndarray:
+    """The frame's three planes copied once into one I420 array (no temporaries)."""
+    i420 = np.empty((frame.height * 3 // 2, frame.width), np.uint8)
+    flat = i420.reshape(-1)
+    offset = 0
+    for plane in frame.planes:
+        rows, width = plane.height, plane.width
+        # Decoders pad each row to line_size bytes; the padding is not copied.
+        source = np.frombuffer(memoryview(plane), np.uint8).reshape(rows, plane.line_size)[
+            :, :width
+        ]
+        flat[offset : offset + rows * width].reshape(rows, width)[...] = source
+        offset += rows * width
+    return i420
+
+
+def _keep_frame_buffers() -> None:
+    """Keep freed frame-sized blocks in the heap (glibc only; elsewhere nothing).
+
+    A decoded frame is a few MB and one is freed for each one decoded. By default glibc
+    gives such blocks back to the kernel and the next frame faults the pages in again:
+    a fifth of a millisecond per 1080p frame. Blocks up to 16 MB (a 4K I420 frame) now
+    come from the heap, and up to 256 MB of free heap is kept for reuse.
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    mallopt(m_mmap_threshold, 16 * 2**20)
+    mallopt(m_trim_threshold, 256 * 2**20)
 
 
 def _file_reader(
@@ -243,6 +279,7 @@ def _open_file(
     """A clip on disk, decoded with PyAV so frames stay in I420 until BGR is needed."""
     container, stream = _open_container(path)
     stream.thread_type = "AUTO"
+    _keep_frame_buffers()
     reader = _file_reader(container, stream)
     first: Decoded = (None, None)
     for first in reader:

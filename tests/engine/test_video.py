@@ -178,3 +178,24 @@ def test_priming_samples_come_from_key_frames_when_the_clip_has_enough(
     bars = [int(np.argmax(s[:, :, 1].mean(axis=0))) // 2 for s in samples]
     assert bars == expected_frames
     assert next(iter(source)).index == 0  # the pre-scan leaves the source untouched
+
+
+def test_rows_the_decoder_pads_are_read_without_their_padding(tmp_path: Path) -> None:
+    clip = tmp_path / "narrow.mp4"
+    rng = np.random.default_rng(5)
+    with av.open(str(clip), "w") as container:
+        stream = container.add_stream("mpeg4", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 70, 46, "yuv420p"  # rows padded to 128
+        for _ in range(4):
+            image = rng.integers(0, 255, (46, 70, 3), dtype=np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="bgr24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    with av.open(str(clip)) as container:
+        expected = [f.to_ndarray(format="yuv420p") for f in container.decode(video=0)]
+    frames = list(open_source(clip, start_time=START))
+    assert len(frames) == len(expected) == 4
+    for frame, planes in zip(frames, expected, strict=True):
+        assert frame.size == (70, 46)
+        assert np.array_equal(frame._i420, planes)
