@@ -38,20 +38,22 @@ def test_it_flags_a_yellow_one_line_plate_as_sindh(plate_reader, pk_crops) -> No
     assert (reading.text, reading.format, reading.province) == ("ASY-747", "sindh", "sindh")
 
 
-def test_it_reads_a_two_line_plate_whose_series_is_printed_small(plate_reader) -> None:
+def _read_generated_vehicle(plate_reader, name: str):
+    """Read a whole vehicle image cut from a generated clip (tests/data/plates/generated)."""
     folder = Path(__file__).resolve().parents[1] / "data" / "plates" / "generated"
-    vehicle = cv2.imread(str(folder / "urban-bus-lane-1080-seed2_LEH-411.jpg"))
+    vehicle = cv2.imread(str(folder / name))
     height, width = vehicle.shape[:2]
-    reading = plate_reader.read_track([(vehicle, (0.0, 0.0, float(width), float(height)))])
+    return plate_reader.read_track([(vehicle, (0.0, 0.0, float(width), float(height)))])
+
+
+def test_it_reads_a_two_line_plate_whose_series_is_printed_small(plate_reader) -> None:
+    reading = _read_generated_vehicle(plate_reader, "urban-bus-lane-1080-seed2_LEH-411.jpg")
     assert (reading.text, reading.format) == ("LEH-411", "punjab")
 
 
 def test_it_cuts_apart_the_rows_of_a_small_punjab_plate_that_ran_together(plate_reader) -> None:
     # ~41 px across at 720p: "LE" and "7359" touch, and read as one row they are "E7359".
-    folder = Path(__file__).resolve().parents[1] / "data" / "plates" / "generated"
-    vehicle = cv2.imread(str(folder / "urban-bus-lane-720-seed3_LE-7359.jpg"))
-    height, width = vehicle.shape[:2]
-    reading = plate_reader.read_track([(vehicle, (0.0, 0.0, float(width), float(height)))])
+    reading = _read_generated_vehicle(plate_reader, "urban-bus-lane-720-seed3_LE-7359.jpg")
     assert (reading.text or reading.candidates[0][0]) == "LE-7359"
     assert reading.unreadable or reading.text == "LE-7359"
 
@@ -173,8 +175,5 @@ def test_the_ocr_package_imports_no_django() -> None:
 def test_it_reads_a_plate_whose_characters_lean(plate_reader) -> None:
     # 720p, seen from above and aside: the characters lean, and read slanted the "R"
     # beside the green strip was dropped or doubled ("IB-922", "RIB-9226").
-    folder = Path(__file__).resolve().parents[1] / "data" / "plates" / "generated"
-    vehicle = cv2.imread(str(folder / "junction-720-seed2_RIB-922.jpg"))
-    height, width = vehicle.shape[:2]
-    reading = plate_reader.read_track([(vehicle, (0.0, 0.0, float(width), float(height)))])
+    reading = _read_generated_vehicle(plate_reader, "junction-720-seed2_RIB-922.jpg")
     assert (reading.text, reading.format) == ("RIB-922", "punjab")
