@@ -12,7 +12,7 @@ evidence or are read for a plate.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import cv2
 import numpy as np
@@ -127,6 +127,16 @@ def _plane_views(i420: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         chroma[:quarter].reshape(height // 2, width // 2),
         chroma[quarter : 2 * quarter].reshape(height // 2, width // 2),
     )
+
+
+def frame_from(
+    index: int, timestamp_s: float, start_time: datetime, pixels: np.ndarray | I420
+) -> Frame:
+    """A `Frame` from a reader's pixels: BGR, or `I420` planes."""
+    captured_at = start_time + timedelta(seconds=timestamp_s)
+    if isinstance(pixels, I420):
+        return Frame(index, timestamp_s, captured_at, i420=pixels.array)
+    return Frame(index, timestamp_s, captured_at, pixels)
 
 
 def _is_i420(array: np.ndarray) -> bool:

@@ -7,27 +7,28 @@ a clip processed later are the same as live.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import itertools
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
-import av
-import av.error
 import cv2
 import numpy as np
 
-from enforcement.frames import I420, Frame
+from enforcement.decoding import (
+    Decoded,
+    VideoOpenError,
+    file_reader,
+    keep_frame_buffers,
+    open_container,
+    sample_file,
+)
+from enforcement.frames import Frame, frame_from
 
 __all__ = ["Frame", "FrameSource", "SourceStats", "VideoOpenError", "open_source"]
 
-# What a frame reader yields: the source timestamp (None: derive it from the frame rate)
-# and the pixels (BGR, or I420 planes), or (None, None) for a frame that failed to decode.
-Decoded = tuple[float | None, np.ndarray | I420 | None]
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +37,6 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
 _GAP_FACTOR = 1.5
 # After this many unreadable frames in a row the stream is treated as ended.
 _MAX_CONSECUTIVE_FAILURES = 25
-
-
-class VideoOpenError(RuntimeError):
-    """A video source that cannot be opened or decoded, or holds no usable frame."""
 
 
 @dataclass
@@ -111,7 +108,7 @@ class FrameSource:
                     missing = round(gap_s / interval_s) - 1
                     self.stats.dropped_frames += max(0, missing - corrupt_run)
             corrupt_run = 0
-            frame = _frame(raw_index, float(timestamp_s), self.start_time, pixels)
+            frame = frame_from(raw_index, float(timestamp_s), self.start_time, pixels)
             last_ts = timestamp_s
             if self.expected_size is not None and frame.size != self.expected_size:
                 self.stats.wrong_size_frames += 1
@@ -132,15 +129,6 @@ class FrameSource:
                 self.description,
                 self.stats.wrong_size_frames,
             )
-
-
-def _frame(
-    index: int, timestamp_s: float, start_time: datetime, pixels: np.ndarray | I420
-) -> Frame:
-    captured_at = start_time + timedelta(seconds=timestamp_s)
-    if isinstance(pixels, I420):
-        return Frame(index, timestamp_s, captured_at, i420=pixels.array)
-    return Frame(index, timestamp_s, captured_at, pixels)
 
 
 def _capture_reader(
@@ -193,94 +181,14 @@ def _open_capture(
     )
 
 
-def _open_container(path: Path | str) -> tuple[av.container.InputContainer, av.VideoStream]:
-    try:
-        container = av.open(str(path))
-    except (av.error.FFmpegError, UnicodeDecodeError) as exc:
-        raise VideoOpenError(f"cannot open video {str(path)!r}: {exc}") from exc
-    if not container.streams.video:
-        container.close()
-        raise VideoOpenError(f"video {str(path)!r} holds no video stream")
-    return container, container.streams.video[0]
-
-
-def _pixels(frame: av.VideoFrame) -> np.ndarray | I420:
-    """A decoded frame's pixels: its I420 planes as they are when the decoder gives
-    limited-range 4:2:0 (almost every camera and encoder), else converted to BGR."""
-    if frame.format.name == "yuv420p" and frame.width % 2 == 0 and frame.height % 2 == 0:
-        return I420(_i420_copy(frame))
-    return frame.to_ndarray(format="bgr24")
-
-
-def _i420_copy(frame: av.VideoFrame) -> np.ndarray:
-    """The frame's three planes copied once into one I420 array (no temporaries)."""
-    i420 = np.empty((frame.height * 3 // 2, frame.width), np.uint8)
-    flat = i420.reshape(-1)
-    offset = 0
-    for plane in frame.planes:
-        rows, width = plane.height, plane.width
-        # Decoders pad each row to line_size bytes; the padding is not copied.
-        source = np.frombuffer(memoryview(plane), np.uint8).reshape(rows, plane.line_size)[
-            :, :width
-        ]
-        flat[offset : offset + rows * width].reshape(rows, width)[...] = source
-        offset += rows * width
-    return i420
-
-
-def _keep_frame_buffers() -> None:
-    """Keep freed frame-sized blocks in the heap (glibc only; elsewhere nothing).
-
-    A decoded frame is a few MB and one is freed for each one decoded. By default glibc
-    gives such blocks back to the kernel and the next frame faults the pages in again:
-    a fifth of a millisecond per 1080p frame. Blocks up to 16 MB (a 4K I420 frame) now
-    come from the heap, and up to 256 MB of free heap is kept for reuse.
-    """
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
-        return
-    m_trim_threshold, m_mmap_threshold = -1, -3
-    mallopt(m_mmap_threshold, 16 * 2**20)
-    mallopt(m_trim_threshold, 256 * 2**20)
-
-
-def _file_reader(
-    container: av.container.InputContainer, stream: av.VideoStream
-) -> Iterator[Decoded]:
-    """Decoded frames with their presentation time, counted from the stream's start.
-
-    A packet the decoder rejects is one corrupt frame; a container that breaks off
-    mid-file ends the clip there (logged), keeping what was read.
-    """
-    origin = stream.start_time or 0
-    time_base = float(stream.time_base or 0)
-    try:
-        for packet in container.demux(stream):
-            try:
-                decoded = packet.decode()
-            except av.error.FFmpegError as exc:
-                log.warning("%s: frame skipped, it does not decode (%s)", container.name, exc)
-                yield None, None
-                continue
-            for frame in decoded:
-                pts = frame.pts
-                yield ((pts - origin) * time_base if pts is not None else None), _pixels(frame)
-    except av.error.FFmpegError as exc:
-        log.warning("%s: stopped reading at a broken container (%s)", container.name, exc)
-    finally:
-        container.close()
-
-
 def _open_file(
     path: Path, start_time: datetime, expected_size: tuple[int, int] | None, fps: float | None
 ) -> FrameSource:
     """A clip on disk, decoded with PyAV so frames stay in I420 until BGR is needed."""
-    container, stream = _open_container(path)
+    container, stream = open_container(path)
     stream.thread_type = "AUTO"
-    _keep_frame_buffers()
-    reader = _file_reader(container, stream)
+    keep_frame_buffers()
+    reader = file_reader(container, stream)
     first: Decoded = (None, None)
     for first in reader:
         if first[1] is not None:
@@ -290,7 +198,7 @@ def _open_file(
         raise VideoOpenError(f"video {str(path)!r} has no decodable frame (empty or corrupt clip)")
     rate = float(stream.average_rate or stream.guessed_rate or 0)
     nominal_fps = fps or (rate if 0 < rate < 1000 else 25.0)
-    size = _frame(0, 0.0, start_time, pixels).size
+    size = frame_from(0, 0.0, start_time, pixels).size
     return FrameSource(
         str(path),
         nominal_fps,
@@ -299,59 +207,6 @@ def _open_file(
         start_time=start_time,
         expected_size=expected_size,
     )
-
-
-def sample_file(
-    path: str | Path, *, count: int, span_s: float, size: tuple[int, int], fps: float
-) -> list[np.ndarray]:
-    """Up to ``count`` BGR frames at ``size``, spread evenly over a clip's first ``span_s``.
-
-    Key frames alone when the clip has at least half ``count`` of them in the span: they
-    decode on their own, so the rest of the span need not be decoded at all. Otherwise
-    (long groups of pictures) every frame of the span is decoded and some are kept.
-    """
-    samples = _sampled(path, span_s=span_s, size=size, fps=fps, keyframes_only=True)
-    if len(samples) < count // 2:
-        step = max(1, round(span_s * fps / count))
-        samples = _sampled(path, span_s=span_s, size=size, fps=fps, step=step)
-    if len(samples) <= count:
-        return samples
-    picks = np.linspace(0, len(samples) - 1, count).round().astype(int)
-    return [samples[i] for i in picks]
-
-
-def _sampled(
-    path: str | Path,
-    *,
-    span_s: float,
-    size: tuple[int, int],
-    fps: float,
-    keyframes_only: bool = False,
-    step: int = 1,
-) -> list[np.ndarray]:
-    """Every ``step``-th frame (or key frame) of the first ``span_s``, at ``size``."""
-    container, stream = _open_container(path)
-    if keyframes_only:
-        # The decoder then skips everything else, however the stream is coded.
-        stream.codec_context.skip_frame = "NONKEY"
-    origin = stream.start_time or 0
-    time_base = float(stream.time_base or 0)
-    epoch = datetime.fromtimestamp(0).astimezone()
-    samples: list[np.ndarray] = []
-    try:
-        for i, frame in enumerate(container.decode(stream)):
-            pts = frame.pts
-            timestamp_s = (pts - origin) * time_base if pts is not None else i / fps
-            if timestamp_s > span_s:
-                break
-            if (keyframes_only and not frame.key_frame) or i % step:
-                continue
-            samples.append(_frame(i, timestamp_s, epoch, _pixels(frame)).resized(size))
-    except av.error.FFmpegError as exc:
-        log.warning("%s: pre-scan stopped at a frame that does not decode (%s)", path, exc)
-    finally:
-        container.close()
-    return samples
 
 
 def _folder_reader(paths: list[Path]) -> Iterator[Decoded]:

@@ -13,6 +13,7 @@ ENGINE = [
     "enforcement.geometry",
     "enforcement.video",
     "enforcement.frames",
+    "enforcement.decoding",
     "enforcement.detection",
     "enforcement.tracking",
     "enforcement.signals",
