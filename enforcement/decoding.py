@@ -30,6 +30,7 @@ class VideoOpenError(RuntimeError):
 
 
 def open_container(path: Path | str) -> tuple[av.container.InputContainer, av.VideoStream]:
+    """The clip's container and its first video stream; `VideoOpenError` if neither."""
     try:
         container = av.open(str(path))
     except (av.error.FFmpegError, UnicodeDecodeError) as exc:
@@ -40,15 +41,15 @@ def open_container(path: Path | str) -> tuple[av.container.InputContainer, av.Vi
     return container, container.streams.video[0]
 
 
-def pixels(frame: av.VideoFrame) -> np.ndarray | I420:
+def _pixels(frame: av.VideoFrame) -> np.ndarray | I420:
     """A decoded frame's pixels: its I420 planes as they are when the decoder gives
     limited-range 4:2:0 (almost every camera and encoder), else converted to BGR."""
     if frame.format.name == "yuv420p" and frame.width % 2 == 0 and frame.height % 2 == 0:
-        return I420(i420_copy(frame))
+        return I420(_i420_copy(frame))
     return frame.to_ndarray(format="bgr24")
 
 
-def i420_copy(frame: av.VideoFrame) -> np.ndarray:
+def _i420_copy(frame: av.VideoFrame) -> np.ndarray:
     """The frame's three planes copied once into one I420 array (no temporaries)."""
     i420 = np.empty((frame.height * 3 // 2, frame.width), np.uint8)
     flat = i420.reshape(-1)
@@ -102,7 +103,7 @@ def file_reader(
                 continue
             for frame in decoded:
                 pts = frame.pts
-                yield ((pts - origin) * time_base if pts is not None else None), pixels(frame)
+                yield ((pts - origin) * time_base if pts is not None else None), _pixels(frame)
     except av.error.FFmpegError as exc:
         log.warning("%s: stopped reading at a broken container (%s)", container.name, exc)
     finally:
@@ -154,7 +155,7 @@ def _sampled(
                 break
             if (keyframes_only and not frame.key_frame) or i % step:
                 continue
-            samples.append(frame_from(i, timestamp_s, epoch, pixels(frame)).resized(size))
+            samples.append(frame_from(i, timestamp_s, epoch, _pixels(frame)).resized(size))
     except av.error.FFmpegError as exc:
         log.warning("%s: pre-scan stopped at a frame that does not decode (%s)", path, exc)
     finally:
