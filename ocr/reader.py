@@ -233,8 +233,12 @@ class PlateReader:
         # the next layout is read too unless the first is already read confidently.
         best: _LayoutReading | None = None
         for layout in layouts[:_LAYOUTS_PER_CROP]:
-            for variant in _layout_variants(image, gray, layout):
-                reading = self._read_layout(image, gray, variant)
+            hints = tuple(colour_hints(image, layout))
+            for variant in _layout_variants(gray, layout, hints):
+                # A split variant is a new layout: its colours are looked at again.
+                reading = self._read_layout(
+                    image, gray, variant, hints if variant is layout else None
+                )
                 if reading is not None and (best is None or reading.confidence > best.confidence):
                     best = reading
             if best is not None and best.confidence >= _GOOD_ENOUGH_CONFIDENCE:
@@ -250,8 +254,13 @@ class PlateReader:
         return _CropReading(frame, crop)
 
     def _read_layout(
-        self, image: np.ndarray, gray: np.ndarray, layout: PlateLayout
+        self,
+        image: np.ndarray,
+        gray: np.ndarray,
+        layout: PlateLayout,
+        hints: tuple[str, ...] | None = None,
     ) -> _LayoutReading | None:
+        """Read one layout; ``hints`` are its colour hints when already known."""
         rows = row_crops(gray, layout)
         lines = [
             row.drop_strays(line)
@@ -259,7 +268,8 @@ class PlateReader:
                 rows, self.recogniser.read([row.image for row in rows], _PLATE_SYMBOLS), strict=True
             )
         ]
-        hints = tuple(colour_hints(image, layout))
+        if hints is None:
+            hints = tuple(colour_hints(image, layout))
         parsed, text_lines, ambiguous = choose_trim(rows, lines, hints)
         parsed, char_confidences = refine_with_odds(parsed, text_lines, hints)
         year_lines = [line for row, line in zip(rows, lines, strict=True) if row.role == "year"]
@@ -370,13 +380,16 @@ def _upright(
     return upright, upright_gray, upright_layouts
 
 
-def _layout_variants(image: np.ndarray, gray: np.ndarray, layout: PlateLayout) -> list[PlateLayout]:
-    """The layout, and beside a Punjab green strip a one-row layout also as two rows.
+def _layout_variants(
+    gray: np.ndarray, layout: PlateLayout, hints: tuple[str, ...]
+) -> list[PlateLayout]:
+    """The layout, and beside a Punjab green strip (``hints``, the layout's colour
+    hints) a one-row layout also as two rows.
 
     A Punjab district plate is two rows; at ~45 px across they run together into one
     row of tall blobs, which only read right when cut apart. The confidence decides.
     """
-    if layout.two_line or "green_strip" not in colour_hints(image, layout):
+    if layout.two_line or "green_strip" not in hints:
         return [layout]
     split = localize.split_rows(gray, layout)
     return [layout] if split is None else [layout, split]
