@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import logging
 from collections.abc import Iterator
 from datetime import datetime
@@ -16,7 +17,7 @@ import av
 import av.error
 import numpy as np
 
-from enforcement.frames import I420, frame_from
+from enforcement.frames import I420, frame_from, plane_views
 
 log = logging.getLogger(__name__)
 
@@ -52,26 +53,22 @@ def _pixels(frame: av.VideoFrame) -> np.ndarray | I420:
 def _i420_copy(frame: av.VideoFrame) -> np.ndarray:
     """The frame's three planes copied once into one I420 array (no temporaries)."""
     i420 = np.empty((frame.height * 3 // 2, frame.width), np.uint8)
-    flat = i420.reshape(-1)
-    offset = 0
-    for plane in frame.planes:
-        rows, width = plane.height, plane.width
+    for plane, target in zip(frame.planes, plane_views(i420), strict=True):
         # Decoders pad each row to line_size bytes; the padding is not copied.
-        source = np.frombuffer(memoryview(plane), np.uint8).reshape(rows, plane.line_size)[
-            :, :width
-        ]
-        flat[offset : offset + rows * width].reshape(rows, width)[...] = source
-        offset += rows * width
+        rows = np.frombuffer(memoryview(plane), np.uint8).reshape(plane.height, plane.line_size)
+        target[...] = rows[:, : plane.width]
     return i420
 
 
+@functools.cache
 def keep_frame_buffers() -> None:
     """Keep freed frame-sized blocks in the heap (glibc only; elsewhere nothing).
 
     A decoded frame is a few MB and one is freed for each one decoded. By default glibc
     gives such blocks back to the kernel and the next frame faults the pages in again:
     a fifth of a millisecond per 1080p frame. Blocks up to 16 MB (a 4K I420 frame) now
-    come from the heap, and up to 256 MB of free heap is kept for reuse.
+    come from the heap, and up to 256 MB of free heap is kept for reuse. Once per
+    process.
     """
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
@@ -83,6 +80,13 @@ def keep_frame_buffers() -> None:
     mallopt(m_trim_threshold, 256 * 2**20)
 
 
+def _seconds(frame: av.VideoFrame, stream: av.VideoStream) -> float | None:
+    """The frame's presentation time in seconds from the stream's start (None if unset)."""
+    if frame.pts is None:
+        return None
+    return (frame.pts - (stream.start_time or 0)) * float(stream.time_base or 0)
+
+
 def file_reader(
     container: av.container.InputContainer, stream: av.VideoStream
 ) -> Iterator[Decoded]:
@@ -91,8 +95,6 @@ def file_reader(
     A packet the decoder rejects is one corrupt frame; a container that breaks off
     mid-file ends the clip there (logged), keeping what was read.
     """
-    origin = stream.start_time or 0
-    time_base = float(stream.time_base or 0)
     try:
         for packet in container.demux(stream):
             try:
@@ -102,8 +104,7 @@ def file_reader(
                 yield None, None
                 continue
             for frame in decoded:
-                pts = frame.pts
-                yield ((pts - origin) * time_base if pts is not None else None), _pixels(frame)
+                yield _seconds(frame, stream), _pixels(frame)
     except av.error.FFmpegError as exc:
         log.warning("%s: stopped reading at a broken container (%s)", container.name, exc)
     finally:
@@ -143,14 +144,12 @@ def _sampled(
     if keyframes_only:
         # The decoder then skips everything else, however the stream is coded.
         stream.codec_context.skip_frame = "NONKEY"
-    origin = stream.start_time or 0
-    time_base = float(stream.time_base or 0)
     epoch = datetime.fromtimestamp(0).astimezone()
     samples: list[np.ndarray] = []
     try:
         for i, frame in enumerate(container.decode(stream)):
-            pts = frame.pts
-            timestamp_s = (pts - origin) * time_base if pts is not None else i / fps
+            seconds = _seconds(frame, stream)
+            timestamp_s = seconds if seconds is not None else i / fps
             if timestamp_s > span_s:
                 break
             if (keyframes_only and not frame.key_frame) or i % step:

@@ -132,7 +132,7 @@ class SelectiveBackground:
         self.absorb_static_frames = absorb_static_frames
         self.static_threshold = static_threshold
         self._previous: np.ndarray | None = None
-        self._static: np.ndarray = np.zeros((0, 0), np.uint16)
+        self._static: np.ndarray = np.zeros((0, 0), np.uint8)
         self.background: np.ndarray | None = None
         # Per pixel, noise_sigmas² × the variance of the road's colour difference: the
         # squared difference (scaled alike) a pixel must beat to be foreground.
@@ -185,8 +185,10 @@ class SelectiveBackground:
         if self._frames <= self.settle_frames:
             fg_rate = max(fg_rate, 1.0 / (2 * self._frames + 2))
         cv2.accumulateWeighted(image, background, self.road_rate, mask=road)
-        if held is not None:
-            covered = cv2.bitwise_and(covered, cv2.bitwise_not(held))
+        # Pixels the model may learn from: all but the held ones.
+        learnable = None if held is None else cv2.bitwise_not(held)
+        if learnable is not None:
+            covered = cv2.bitwise_and(covered, learnable)
         cv2.accumulateWeighted(image, background, fg_rate, mask=covered)
         cv2.accumulateWeighted(diff2, self.noise_floor, self.road_rate, mask=road)
         # Foreground that has not changed for a while is a parked vehicle or the ghost
@@ -195,8 +197,8 @@ class SelectiveBackground:
             moved = _channel_max(cv2.absdiff(image, self._previous))
             still = cv2.compare(moved, np.float64(self.static_threshold), cv2.CMP_LT)  # type: ignore[call-overload]
             still = cv2.bitwise_and(still, foreground)
-            if held is not None:
-                still = cv2.bitwise_and(still, cv2.bitwise_not(held))
+            if learnable is not None:
+                still = cv2.bitwise_and(still, learnable)
             # Frames each pixel has stood still as foreground (saturating at 255); 0
             # where it moved or is road.
             self._static = cv2.add(self._static, np.float64(1), mask=still)  # type: ignore[call-overload]

@@ -86,7 +86,7 @@ class Frame:
         # Each plane scaled straight into its place in a small I420 frame, then only
         # that is converted.
         small = np.empty((height * 3 // 2, width), np.uint8)
-        for plane, target in zip(self._planes(), _plane_views(small), strict=True):
+        for plane, target in zip(self._planes(), plane_views(small), strict=True):
             cv2.resize(plane, target.shape[::-1], dst=target, interpolation=interpolation)
         return cv2.cvtColor(small, cv2.COLOR_YUV2BGR_I420)
 
@@ -95,28 +95,29 @@ class Frame:
         width, height = self.size
         x0, x1 = max(0, min(x0, width)), max(0, min(x1, width))
         y0, y1 = max(0, min(y0, height)), max(0, min(y1, height))
-        if self._bgr is not None or x1 <= x0 or y1 <= y0:
-            return self.image[y0:y1, x0:x1]
+        if x1 <= x0 or y1 <= y0:
+            return np.zeros((max(0, y1 - y0), max(0, x1 - x0), 3), np.uint8)
+        if self._bgr is not None:
+            return self._bgr[y0:y1, x0:x1]
         # Widen to even bounds so the chroma planes crop exactly, then trim.
         ex0, ey0 = x0 - x0 % 2, y0 - y0 % 2
         ex1, ey1 = min(width, x1 + x1 % 2), min(height, y1 + y1 % 2)
-        y, u, v = self._planes()
-        crop = np.concatenate(
-            [
-                y[ey0:ey1, ex0:ex1].ravel(),
-                u[ey0 // 2 : ey1 // 2, ex0 // 2 : ex1 // 2].ravel(),
-                v[ey0 // 2 : ey1 // 2, ex0 // 2 : ex1 // 2].ravel(),
+        crop = np.empty(((ey1 - ey0) * 3 // 2, ex1 - ex0), np.uint8)
+        for subsampling, plane, target in zip(
+            (1, 2, 2), self._planes(), plane_views(crop), strict=True
+        ):
+            target[...] = plane[
+                ey0 // subsampling : ey1 // subsampling, ex0 // subsampling : ex1 // subsampling
             ]
-        ).reshape((ey1 - ey0) * 3 // 2, ex1 - ex0)
         bgr = cv2.cvtColor(crop, cv2.COLOR_YUV2BGR_I420)
         return bgr[y0 - ey0 : y1 - ey0, x0 - ex0 : x1 - ex0]
 
     def _planes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         assert self._i420 is not None
-        return _plane_views(self._i420)
+        return plane_views(self._i420)
 
 
-def _plane_views(i420: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def plane_views(i420: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The Y, U and V planes of an I420 array, as views into it."""
     rows, width = i420.shape
     height = rows * 2 // 3

@@ -389,12 +389,12 @@ class Pipeline:
         arrived = [
             i
             for i, track_id in enumerate(tracked.tracker_id.tolist())
-            if self._driven_in(self._live[int(track_id)])
+            if self._update_driven_in(self._live[int(track_id)])
         ]
         hold(tracked.xyxy[arrived])
 
-    def _driven_in(self, live: _Live) -> bool:
-        """Whether the track has moved ``hold_after_m`` without a jump no vehicle makes.
+    def _update_driven_in(self, live: _Live) -> bool:
+        """Note, and return, whether the track has moved ``hold_after_m`` without a jump no vehicle makes.
 
         A track jumps when a passing vehicle leaves a ghost it was merged with and the
         track stays on the ghost: that ghost must not be held.

@@ -155,6 +155,11 @@ def _capture_reader(
         capture.release()
 
 
+def _nominal_fps(override: float | None, container_rate: float) -> float:
+    """The frame rate asked for, else the container's when plausible, else 25."""
+    return override or (container_rate if 0 < container_rate < 1000 else 25.0)
+
+
 def _open_capture(
     source: str, start_time: datetime, expected_size: tuple[int, int] | None, fps: float | None
 ) -> FrameSource:
@@ -165,8 +170,7 @@ def _open_capture(
     if not ok or first is None:
         capture.release()
         raise VideoOpenError(f"video {source!r} has no decodable frame (empty or corrupt clip)")
-    container_fps = capture.get(cv2.CAP_PROP_FPS)
-    nominal_fps = fps or (container_fps if 0 < container_fps < 1000 else 25.0)
+    nominal_fps = _nominal_fps(fps, capture.get(cv2.CAP_PROP_FPS))
     msec = capture.get(cv2.CAP_PROP_POS_MSEC)
     first_ts = msec / 1000.0 if msec > 0 else 0.0
     height, width = first.shape[:2]
@@ -196,8 +200,7 @@ def _open_file(
     timestamp_s, pixels = first
     if pixels is None:
         raise VideoOpenError(f"video {str(path)!r} has no decodable frame (empty or corrupt clip)")
-    rate = float(stream.average_rate or stream.guessed_rate or 0)
-    nominal_fps = fps or (rate if 0 < rate < 1000 else 25.0)
+    nominal_fps = _nominal_fps(fps, float(stream.average_rate or stream.guessed_rate or 0))
     size = frame_from(0, 0.0, start_time, pixels).size
     return FrameSource(
         str(path),
