@@ -303,18 +303,25 @@ def test_a_wrong_way_driver_crosses_the_exit_line_first() -> None:
     assert measurement.average_speed_kmh == pytest.approx(90.0, abs=0.2)
 
 
+def _measure_between_lines(points: np.ndarray, *, path_time_scale: float = 1.0):
+    """Measure ``points`` (one per frame) on the two-line zone y 5–45 m; the whole path,
+    its times scaled by ``path_time_scale``, goes to the line-to-line check."""
+    config = lined_config()
+    detector = SpeedDetector(site_for(config), config)
+    times = np.arange(len(points)) / FPS
+    inside = (points[:, 1] >= 5.0) & (points[:, 1] <= 45.0)
+    return detector.measure(
+        times[inside],
+        points[inside],
+        ["L1"] * int(inside.sum()),
+        path=(times * path_time_scale, points),
+    )
+
+
 def test_fit_and_line_to_line_speeds_that_disagree_are_rejected() -> None:
     # The frames either side of the lines were timed 10 % slower than those inside
     # the zone: one of the two measurements is wrong, and neither may be booked.
-    config = lined_config()
-    site = site_for(config)
-    detector = SpeedDetector(site, config)
-    points = np.asarray(straight(90.0))
-    times = np.arange(len(points)) / FPS
-    inside = (points[:, 1] >= 5.0) & (points[:, 1] <= 45.0)
-    measurement = detector.measure(
-        times[inside], points[inside], ["L1"] * int(inside.sum()), path=(times * 1.1, points)
-    )
+    measurement = _measure_between_lines(np.asarray(straight(90.0)), path_time_scale=1.1)
     assert not measurement.valid
     assert "line-to-line" in measurement.rejected_reason
 
@@ -322,17 +329,10 @@ def test_fit_and_line_to_line_speeds_that_disagree_are_rejected() -> None:
 def test_flicker_at_a_line_widens_the_line_to_line_uncertainty_instead_of_vetoing() -> None:
     # Far from the camera the box's bottom edge flickers by metres from frame to frame
     # (a bumper strip that comes and goes): the crossing there is timed that loosely.
-    config = lined_config()
-    site = site_for(config)
-    detector = SpeedDetector(site, config)
     points = np.asarray(straight(90.0, y0=50.0))
     near_entry = np.abs(points[:, 1] - 45.0) < 5.0
     points[near_entry, 1] += np.where(np.arange(near_entry.sum()) % 2, 3.0, -3.0)
-    times = np.arange(len(points)) / FPS
-    inside = (points[:, 1] >= 5.0) & (points[:, 1] <= 45.0)
-    measurement = detector.measure(
-        times[inside], points[inside], ["L1"] * int(inside.sum()), path=(times, points)
-    )
+    measurement = _measure_between_lines(points)
     assert measurement.valid, measurement.rejected_reason
     assert measurement.speed_kmh == pytest.approx(90.0, abs=1.0)
 
@@ -341,17 +341,10 @@ def test_boxes_that_lost_their_lower_part_at_a_line_do_not_veto_the_fit() -> Non
     # For a few frames around the entry line the bumper strip is missing: the ground
     # point sits metres too far, all the same way, so second differences barely see
     # it; the two frames the entry is timed between make the line-to-line 142 km/h.
-    config = lined_config()
-    site = site_for(config)
-    detector = SpeedDetector(site, config)
     points = np.asarray(straight(130.0, y0=52.0))
     first = int(np.argmax(points[:, 1] < 46.0))
     points[first : first + 5, 1] += [1.5, 3.0, 3.5, 3.0, 1.5]
-    times = np.arange(len(points)) / FPS
-    inside = (points[:, 1] >= 5.0) & (points[:, 1] <= 45.0)
-    measurement = detector.measure(
-        times[inside], points[inside], ["L1"] * int(inside.sum()), path=(times, points)
-    )
+    measurement = _measure_between_lines(points)
     assert measurement.valid, measurement.rejected_reason
     assert measurement.speed_kmh == pytest.approx(130.0, abs=1.5)
 
