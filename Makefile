@@ -9,7 +9,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 ENGINE := enforcement/camera_config.py enforcement/events.py enforcement/geometry.py \
 	enforcement/video.py enforcement/decoding.py enforcement/frames.py enforcement/detection.py enforcement/tracking.py \
 	enforcement/signals.py enforcement/detectors enforcement/evidence.py \
-	enforcement/overlay.py enforcement/pipeline.py ocr
+	enforcement/overlay.py enforcement/pipeline.py enforcement/plate_size.py ocr
 
 .PHONY: demo test install lint services system-packages
 

@@ -4,7 +4,8 @@
 
 ``--scenes DIR`` reads the scene generator's samples (``clip.mp4`` + ``truth.json``, in DIR
 or its sub-folders): per vehicle, up to 5 frames where its plate is largest, with the true
-vehicle boxes, fused into one reading per track.
+vehicle boxes, fused into one reading per track. ``--render highway-2160-s1`` (repeatable)
+renders such a scene first, or reuses it from the detectors benchmark's cache.
 
 A folder is either a ``labels.csv`` of plate crops (columns ``file`` and ``plate``,
 optionally ``legible``) or per-image ``.txt`` files (``file<TAB>x<TAB>y<TAB>w<TAB>h<TAB>text``)
@@ -31,6 +32,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from benchmarks.detectors import CACHE, scene_dir
 from enforcement.events import PlateReading
 from ocr import get_plate_reader
 from ocr.formats import canonical, edit_distance
@@ -103,13 +105,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "crop": [],
         "scenes": [],
     }
-    for scenes_dir in args.scenes:
-        for sample_dir in _sample_dirs(Path(scenes_dir)):
-            tally = _run_scene(reader, sample_dir)
-            all_tallies["scenes"].append(tally)
-            _print_set(
-                sample_dir.name, {"main": tally}, scenes=False, show_failures=args.show_failures
-            )
+    scene_dirs = [d for folder in args.scenes for d in _sample_dirs(Path(folder))]
+    scene_dirs += [_rendered_scene(spec, args.seconds, args.cache) for spec in args.render]
+    for sample_dir in scene_dirs:
+        tally = _run_scene(reader, sample_dir)
+        all_tallies["scenes"].append(tally)
+        _print_set(sample_dir.name, {"main": tally}, scenes=False, show_failures=args.show_failures)
     for data_dir in args.data:
         samples = list(_load_samples(Path(data_dir)))[: args.limit or None]
         if not samples:
@@ -267,6 +268,16 @@ def _print_result(all_tallies: dict[str, list[Tally]]) -> None:
     )
 
 
+def _rendered_scene(spec: str, seconds: float, cache: Path) -> Path:
+    """The folder of scene ``PRESET-RESOLUTION-sSEED`` (e.g. ``junction-1080-s2``)."""
+    preset, resolution, seed = spec.rsplit("-", 2)
+    if not (resolution.isdigit() and seed[:1] == "s" and seed[1:].isdigit()):
+        raise SystemExit(
+            f"--render {spec!r}: expected PRESET-RESOLUTION-sSEED, e.g. highway-2160-s1"
+        )
+    return scene_dir(preset, int(resolution), int(seed[1:]), seconds, cache)
+
+
 def _sample_dirs(root: Path) -> list[Path]:
     if (root / "truth.json").exists():
         return [root]
@@ -364,6 +375,14 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--scenes", action="append", default=[], help="generator samples (clip.mp4 + truth.json)"
     )
+    parser.add_argument(
+        "--render",
+        action="append",
+        default=[],
+        help="a generated scene PRESET-RESOLUTION-sSEED, rendered unless cached (repeatable)",
+    )
+    parser.add_argument("--seconds", type=float, default=30.0, help="length of --render scenes")
+    parser.add_argument("--cache", type=Path, default=CACHE, help="where --render scenes are kept")
     parser.add_argument("--limit", type=int, default=0, help="read at most N images per folder")
     parser.add_argument(
         "--threshold",
@@ -377,8 +396,8 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--model-dir", default=None, help="EasyOCR weights (default: the offline package)"
     )
     args = parser.parse_args(argv)
-    if not args.data and not args.scenes:
-        parser.error("give at least one --data or --scenes folder")
+    if not args.data and not args.scenes and not args.render:
+        parser.error("give at least one --data, --scenes or --render")
     return args
 
 

@@ -53,6 +53,21 @@ def validate_camera_config(config: CameraConfig) -> float:
     return float(validated.calibration.reprojection_error_m)
 
 
+def plate_size_warnings(config: CameraConfig) -> list[str]:
+    """What an operator should know before relying on this camera for ANPR: one line
+    per lane whose plates appear too narrow to read (see `enforcement.plate_size`)."""
+    from enforcement.geometry import validate_config
+    from enforcement.plate_size import MIN_READABLE_PLATE_PX, unreadable_plate_lanes
+
+    narrow = unreadable_plate_lanes(validate_config(config))
+    return [
+        f"lane {lane}: car plates appear at most ~{px:.0f} px wide (ANPR needs about "
+        f"{MIN_READABLE_PLATE_PX:.0f}); expect unreadable plates for wardens to type: use a "
+        "higher resolution, a narrower view or a dedicated ANPR camera"
+        for lane, px in sorted(narrow.items())
+    ]
+
+
 @transaction.atomic
 def import_camera_config(config: CameraConfig, *, city: City | None = None) -> Camera:
     """Create or replace a camera from a validated configuration."""

@@ -25,6 +25,7 @@ ENGINE = [
     "enforcement.evidence",
     "enforcement.overlay",
     "enforcement.pipeline",
+    "enforcement.plate_size",
     "ocr",
 ]
 

@@ -1,6 +1,7 @@
 """End to end on a shipped sample: import the camera, process the clip, review in admin."""
 
 import hashlib
+import io
 import json
 from pathlib import Path
 
@@ -94,3 +95,29 @@ def test_process_video_refuses_a_corrupt_clip(imported_camera, tmp_path):
         call_command("process_video", str(corrupt), camera=imported_camera.code, no_ocr=True)
     assert not ReviewDecision.objects.exists()
     assert not Violation.objects.exists()
+
+
+def test_import_camera_warns_when_plates_will_be_too_small_to_read(lahore):
+    highway = SAMPLE.parent / "highway" / "camera.json"
+    out = io.StringIO()
+
+    call_command("import_camera", str(highway), stdout=out)
+
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("LHR-HWY-01: imported")
+    warnings = [line for line in lines if "plates appear at most" in line]
+    assert [w.split(":")[1].strip() for w in warnings] == [
+        "lane L1",
+        "lane L2",
+        "lane L3",
+        "lane L4",
+    ]
+    assert all("~27 px" in w for w in warnings)
+
+
+def test_import_camera_does_not_warn_for_a_camera_that_reads_plates(lahore):
+    out = io.StringIO()
+
+    call_command("import_camera", str(SAMPLE / "camera.json"), stdout=out)
+
+    assert "plates appear" not in out.getvalue()

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from enforcement.camera_config import CameraConfig, CameraConfigError
-from enforcement.camera_services import import_camera_config
+from enforcement.camera_services import import_camera_config, plate_size_warnings
 from enforcement.models import City
 
 
@@ -30,7 +30,8 @@ class Command(BaseCommand):
                 raise CommandError(f"unknown city code {options['city']!r}")
         for path in options["paths"]:
             try:
-                camera = import_camera_config(CameraConfig.load(path), city=city)
+                config = CameraConfig.load(path)
+                camera = import_camera_config(config, city=city)
             except (OSError, CameraConfigError) as exc:
                 raise CommandError(f"{path}: {exc}")
             self.stdout.write(
@@ -39,3 +40,5 @@ class Command(BaseCommand):
                     f"{camera.reprojection_error_m:.3f} m, version {camera.config_version})"
                 )
             )
+            for warning in plate_size_warnings(config):
+                self.stdout.write(self.style.WARNING(f"{camera.code}: {warning}"))
