@@ -122,8 +122,11 @@ def detect_on_mask(detector: BackgroundDetector, name: str) -> Detections:
 @pytest.mark.parametrize(
     ("rows", "expected"),
     [
-        # Left edges of a farther vehicle (rows 0-3), then of a nearer one starting 6 px in.
-        ((2, 2, 1, 1, 7, 6, 5), [(3, 1, 7)]),
+        # Left edges of a farther vehicle (rows 0-3), then of a nearer one starting 6 px
+        # in, whose side leans inwards by a column a row going up.
+        ((2, 2, 1, 1, 7, 6, 5), [(3, 1, 7, 1.0)]),
+        # ... or stands upright.
+        ((2, 2, 1, 1, 7, 7, 7), [(3, 1, 7, 0.0)]),
         # A slanted lower side steps in row after row: no shelf.
         ((0, 3, 6, 9, 12, 15), []),
         # A vehicle that widens downwards: no shelf.
@@ -131,12 +134,12 @@ def detect_on_mask(detector: BackgroundDetector, name: str) -> Detections:
     ],
 )
 def test_a_shelf_is_a_sharp_inward_step_of_the_left_edge(
-    rows: tuple[int, ...], expected: list[tuple[int, int, int]]
+    rows: tuple[int, ...], expected: list[tuple[int, int, int, float]]
 ) -> None:
     blob = np.zeros((len(rows), 20), bool)
     for row, left in enumerate(rows):
         blob[row, left:] = True
-    assert [tuple(s) for s in side_shelves(blob).tolist()] == expected
+    assert side_shelves(blob) == expected
 
 
 def test_a_car_beside_a_bus_that_covers_the_road_between_them_gets_its_own_box() -> None:
@@ -149,6 +152,9 @@ def test_a_car_beside_a_bus_that_covers_the_road_between_them_gets_its_own_box()
     x, y = split.ground_px[car]
     assert abs(y - 277) <= 6
     assert split.xyxy[car, 0] <= x < 136 + 40
+    # Its box reaches up along the bus's leaning side (true box about x 25-335, y 9-283),
+    # not only as far as the shelf's inner end (x 144).
+    assert split.xyxy[car, 2] > 220
     # The bus keeps its ground point at the bottom of the frame.
     assert split.ground_px[:, 1].max() == merged.ground_px[:, 1].max()
 
