@@ -1,14 +1,16 @@
 """Vehicles in one frame: background subtraction by default, an ONNX detector optionally.
 
 Both return `Detections`, parallel numpy arrays in full-frame pixels. Background
-subtraction runs on a downscaled copy (it is the cost that decides frames per second)
-and rejects blobs whose footprint in road metres cannot be a vehicle.
+subtraction runs on a downscaled copy (it is the cost that decides frames per second),
+cuts off a vehicle that stands out at the side of a nearer one it merged with, and
+rejects blobs whose footprint in road metres cannot be a vehicle.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -91,6 +93,13 @@ class BackgroundSettings:
     min_width_m: float = 0.5
     max_width_m: float = 6.0
     min_area_px: int = 40
+    # A vehicle that stands out at the side of a nearer one it merged with (see
+    # `side_shelves`) is cut off where its bottom edge is at least this wide and has at
+    # least this much road below it; half as much within this step of a shelf cut in the
+    # previous frame.
+    min_shelf_m: float = 0.6
+    min_shelf_road_m: float = 1.0
+    max_shelf_step_m: float = 1.5
 
 
 class SelectiveBackground:
@@ -278,6 +287,9 @@ class BackgroundDetector:
             cv2.fillPoly(mask, [np.round(roi_polygon_px * self.scale).astype(np.int32)], 255)
             self.roi_mask = mask
         self._held: np.ndarray | None = None
+        # Road points (metres) of the shelves cut in this frame and in the previous one.
+        self._shelves_m: list[np.ndarray] = []
+        self._last_shelves_m = np.zeros((0, 2))
 
     def hold(self, xyxy_px: np.ndarray) -> None:
         """Boxes (N, 4) of tracked vehicles that have driven in: for the next frame, the
@@ -335,10 +347,9 @@ class BackgroundDetector:
 
     def detect(self, image: np.ndarray) -> Detections:
         mask = self.foreground(image)
-        # BBDT: the same labels as the default (Spaghetti), in a third of the time here.
-        count, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(
-            mask, 8, cv2.CV_32S, cv2.CCL_BBDT
-        )
+        count, labels, stats = _label(mask)
+        if self._cut_side_by_side(mask, labels, stats):
+            count, labels, stats = _label(mask)
         if count <= 1:
             return Detections.empty()
         ids = np.arange(1, count)
@@ -375,6 +386,64 @@ class BackgroundDetector:
             anchor_px=anchors[keep],
         )
 
+    def _cut_side_by_side(self, mask: np.ndarray, labels: np.ndarray, stats: np.ndarray) -> bool:
+        """Cut ``mask`` (in place) where a vehicle stands out at a blob's side above a
+        shelf (see `side_shelves`) that is a vehicle's bottom edge; whether it cut any.
+
+        The cut is a line of road from the shelf's inner end up to the blob's top along
+        the nearer vehicle's side: the part beyond it becomes a blob.
+        """
+        self._last_shelves_m, self._shelves_m = np.array(self._shelves_m).reshape(-1, 2), []
+        for label in np.nonzero(stats[1:, cv2.CC_STAT_AREA] >= self.settings.min_area_px)[0] + 1:
+            x, y, w, h = (int(v) for v in stats[label, :4])
+            blob = labels[y : y + h, x : x + w] == label
+            for flipped in (False, True):
+                for shelf in side_shelves(blob[:, ::-1] if flipped else blob):
+                    outer, inner = shelf.outer, shelf.inner
+                    if flipped:
+                        outer, inner = w - 1 - outer, w - 1 - inner
+                    point_m = self._bottom_edge_m(mask, x + outer, x + inner, y + shelf.row + 1)
+                    if point_m is not None:
+                        self._shelves_m.append(point_m)
+                        line = _cut_line(shelf, w, flipped)
+                        area = mask[y : y + len(line), x : x + w]
+                        area[(line > 0) & blob[: len(line)]] = 0
+        return bool(self._shelves_m)
+
+    def _bottom_edge_m(
+        self, mask: np.ndarray, outer: int, inner: int, row: int
+    ) -> np.ndarray | None:
+        """Where on the road (metres) the middle of a shelf stands, if the road right
+        under it, ``outer..inner`` of work row ``row``, is under a vehicle's bottom
+        edge beside a nearer vehicle; None if not.
+
+        The stretch is at least ``min_shelf_m`` wide with at least ``min_shelf_road_m``
+        of road below its middle, and the nearer vehicle is solid right beside it: at
+        least half of the square as wide as the stretch, below and inside its inner end,
+        is foreground (a grey car on a grey road falls apart into outlines with road
+        between them, and those step in and out everywhere). A shelf within
+        ``max_shelf_step_m`` of one cut in the previous frame needs half the width and
+        road: the farther vehicle is followed as it drives out of view or behind the
+        nearer one.
+        """
+        middle, width = (outer + inner) // 2, abs(inner - outer)
+        below = mask[row:, middle]
+        depth = int(np.argmax(below)) if below.any() else len(below)
+        ends = np.array([[outer, row], [inner, row], [middle, row], [middle, row + depth]])
+        a, b, c, d = self.calibration.image_to_road(ends / self.scale)
+        start = inner if inner > outer else max(inner - width + 1, 0)
+        beside = mask[row : row + width, start : start + width]
+        known = self._last_shelves_m
+        share = 1.0
+        if len(known) and np.linalg.norm(known - c, axis=1).min() <= self.settings.max_shelf_step_m:
+            share = 0.5
+        found = (
+            np.linalg.norm(b - a) >= share * self.settings.min_shelf_m
+            and np.linalg.norm(d - c) >= share * self.settings.min_shelf_road_m
+            and 2 * cv2.countNonZero(beside) >= beside.size
+        )
+        return c if found else None
+
     def _anchor(self, labels: np.ndarray, label: int, stat: np.ndarray) -> tuple[float, float]:
         """The middle of the blob's lowest rows: the centre of its nearest edge."""
         x, y = int(stat[cv2.CC_STAT_LEFT]), int(stat[cv2.CC_STAT_TOP])
@@ -390,6 +459,67 @@ class BackgroundDetector:
         left = self.calibration.image_to_road(np.column_stack([xyxy[:, 0], xyxy[:, 3]]))
         right = self.calibration.image_to_road(np.column_stack([xyxy[:, 2], xyxy[:, 3]]))
         return np.linalg.norm(right - left, axis=1)
+
+
+def _label(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """8-connected blobs: their count (with the background), labels and stats."""
+    # BBDT: the same labels as the default (Spaghetti), in a third of the time here.
+    count, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(
+        mask, 8, cv2.CV_32S, cv2.CCL_BBDT
+    )
+    return count, labels, stats
+
+
+class Shelf(NamedTuple):
+    """A step of a blob's left edge (see `side_shelves`), in the blob's coordinates."""
+
+    row: int  # the farther vehicle's lowest row
+    outer: int  # its outer end
+    inner: int  # the nearer vehicle's side in the row below
+    # Columns per row the nearer vehicle's side moves inwards going up, measured below
+    # the shelf: the cut follows it (a straight edge of a box stays straight).
+    lean: float
+
+
+def side_shelves(blob: np.ndarray, *, min_step_px: int = 3, lean_rows: int = 24) -> list[Shelf]:
+    """Where a blob's left edge steps inwards from one row to the next.
+
+    Two vehicles side by side merge into one blob when the nearer, taller one's roof
+    covers the road between them. The farther one then stands out at the blob's side
+    above a shelf: its own bottom edge, with road below, ending where the nearer one's
+    side begins. Only a sharp step counts: just above it the edge is steady, where a
+    vehicle's own slanted lower side would step inwards row after row. Flip ``blob``
+    left to right for its right side.
+
+    Args:
+        blob: (H, W) bool, one connected blob cropped to its box.
+        lean_rows: how many rows below the shelf measure the nearer side's lean.
+    """
+    left = blob.argmax(axis=1)
+    step = np.diff(left)
+    rows = np.nonzero(step >= min_step_px)[0]
+    rows = rows[rows >= 2]
+    steady = 2 * np.abs(left[rows] - left[rows - 2]) <= step[rows]
+    shelves = []
+    for row in rows[steady].tolist():
+        side = left[row + 1 : row + 1 + lean_rows]
+        lean = max(0.0, float(side[0] - side[-1]) / max(len(side) - 1, 1))
+        shelves.append(Shelf(row, int(left[row]), int(left[row + 1]), lean))
+    return shelves
+
+
+def _cut_line(shelf: Shelf, width: int, flipped: bool) -> np.ndarray:
+    """The cut for ``shelf`` in a blob ``width`` wide: (shelf row + 2, width) uint8, 255
+    on a 4-connected line (it parts 8-connected blobs) from just outside the nearer
+    vehicle's side under the shelf up to the top row, leaning with that side; upright
+    where the lean would leave the blob."""
+    line = np.zeros((shelf.row + 2, width), np.uint8)
+    bottom = shelf.inner - 1
+    top = round(bottom + shelf.lean * (shelf.row + 1))
+    if top > width - 2:
+        top = bottom
+    cv2.line(line, (bottom, shelf.row + 1), (top, 0), 255, 1, lineType=4)
+    return line[:, ::-1] if flipped else line
 
 
 def _channel_max(image: np.ndarray) -> np.ndarray:
