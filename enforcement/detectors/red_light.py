@@ -92,6 +92,10 @@ class RedLightDetector:
                 track, state.last_obs, state.last_distance_m, obs, distance, lane
             )
             track.pin("at_line")
+        elif state.crossing is not None:
+            # The latest frame past the line: a track that ends (leaves the frame) before
+            # `confirm_past_m` still has a frame that shows the vehicle beyond the line.
+            track.pin("after_line")
         state.last_distance_m, state.last_obs = distance, obs
         if state.crossing is not None and distance >= self.settings.confirm_past_m:
             track.pin("after_line")

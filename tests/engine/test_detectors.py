@@ -40,9 +40,10 @@ def drive(
     vehicle_class: str = "car",
     track_id: int = 1,
     stacked: bool = False,
+    track: TrackHistory | None = None,
 ) -> list[Finding]:
     """Feed a track along road positions (one per frame) through the detectors."""
-    track = TrackHistory(track_id, vehicle_class=vehicle_class)
+    track = track or TrackHistory(track_id, vehicle_class=vehicle_class)
     findings: list[Finding] = []
     for i, (x_m, y_m) in enumerate(path_m):
         px = road_to_px(x_m, y_m)
@@ -377,6 +378,22 @@ def test_crossing_on_red_after_the_grace_is_booked(config: CameraConfig) -> None
     assert event.measured["time_into_red_s"] == pytest.approx(1.0, abs=0.02)
     assert event.timestamp_s == pytest.approx(2.0, abs=0.02)
     assert [role for _, role in event.evidence] == ["before_line", "at_line", "after_line"]
+
+
+def test_a_track_that_ends_just_past_the_line_on_red_is_booked_with_a_frame_past_it(
+    config: CameraConfig,
+) -> None:
+    site = site_for(config)
+    path = straight(36.0, y0=50.0, y1=28.0)  # lost 1.6 m past the stop line (30 m)
+    track = TrackHistory(1, vehicle_class="car")
+
+    (event,) = drive(
+        [RedLightDetector(site, config)], site, path, signal=red_from(1.0, len(path)), track=track
+    )
+
+    assert [role for _, role in event.evidence] == ["before_line", "at_line", "after_line"]
+    before, at, after = (track.pins[key].frame_index for key, _ in event.evidence)
+    assert before < at < after == len(path) - 1
 
 
 def test_crossing_within_the_grace_is_not_booked(config: CameraConfig) -> None:
