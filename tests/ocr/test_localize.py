@@ -151,3 +151,13 @@ def test_it_cuts_a_row_of_two_stacked_rows_run_together_in_two() -> None:
     top, bottom = split.rows
     assert top.xyxy[3] <= bottom.xyxy[1]
     assert localize.split_rows(gray, split) is None
+
+
+def test_a_short_row_is_cut_with_room_for_the_rest_of_its_plate() -> None:
+    # "BCD·200" on a yellow plate under a white bonnet: in the scene only "BCD" forms a
+    # row (the bright bonnet skews the local threshold and joins "200" to the plate's
+    # edge); its crop must still hold the digits, which segment once it is enlarged.
+    car = cv2.imread(str(GENERATED.parent / "pk" / "test-images_a10.jpg"))
+    best = localize.locate(car, limit=1)[0]
+    layout = localize.find_layouts(_gray_at_height(best.crop_bgr), plate_crop=True)[0]
+    assert layout.rows[0].count == len("BCD200")
