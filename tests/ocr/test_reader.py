@@ -38,6 +38,17 @@ def test_it_flags_a_yellow_one_line_plate_as_sindh(plate_reader, pk_crops) -> No
     assert (reading.text, reading.format, reading.province) == ("ASY-747", "sindh", "sindh")
 
 
+def test_an_unsure_series_letter_leans_to_the_district_code(plate_reader) -> None:
+    # "MNA-1502" about 40 px across: the recogniser ranks M fifth (K first, at 17 %).
+    car = cv2.imread(
+        str(Path(__file__).resolve().parents[1] / "data/plates/pk/test-images_b3.jpeg")
+    )
+    reading = plate_reader.read_crop(car)
+    assert reading.candidates[0][0] == "MNA-1502"
+    # The letter is a guess: not confident enough to issue on.
+    assert reading.unreadable
+
+
 def _read_generated_vehicle(plate_reader, name: str):
     """Read a whole vehicle image cut from a generated clip (tests/data/plates/generated)."""
     folder = Path(__file__).resolve().parents[1] / "data" / "plates" / "generated"
