@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from ocr import localize
+from ocr.segment import find_text_lines
 
 GENERATED = Path(__file__).resolve().parents[1] / "data" / "plates" / "generated"
 
@@ -161,3 +162,16 @@ def test_a_short_row_is_cut_with_room_for_the_rest_of_its_plate() -> None:
     best = localize.locate(car, limit=1)[0]
     layout = localize.find_layouts(_gray_at_height(best.crop_bgr), plate_crop=True)[0]
     assert layout.rows[0].count == len("BCD200")
+
+
+def test_large_characters_are_found_on_a_shrunk_image_in_full_size_pixels(pk_crops) -> None:
+    # "ASY-747" with 56 px and (three times enlarged) 168 px characters: the large ones
+    # are segmented at an eighth of the size, and their boxes come back in full pixels.
+    rows = []
+    for height_px in (160, 480):
+        gray = _gray_at_height(pk_crops["Karachi-Plate_5.JPG"].image_bgr, height_px)
+        lines = find_text_lines(gray, min_char_height_px=7, max_char_height_px=0.8 * height_px)
+        rows.append(max(lines, key=lambda line: line.count))
+    small, large = rows
+    assert small.count == large.count == len("ASY747")
+    assert np.allclose(np.array(large.xyxy), 3 * np.array(small.xyxy), atol=12)
