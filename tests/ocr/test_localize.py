@@ -175,3 +175,14 @@ def test_large_characters_are_found_on_a_shrunk_image_in_full_size_pixels(pk_cro
     small, large = rows
     assert small.count == large.count == len("ASY747")
     assert np.allclose(np.array(large.xyxy), 3 * np.array(small.xyxy), atol=12)
+
+
+def test_a_plate_amid_fine_texture_is_found_past_the_16_bit_label_limit(pk_crops) -> None:
+    # A fine dot texture (a grille, gravel) thresholds into more blobs than 16-bit
+    # labels can number: the labelling falls back to 32-bit and still finds the plate.
+    plate = _gray_at_height(pk_crops["Karachi-Plate_5.JPG"].image_bgr)
+    canvas = np.full((900, 720), 255, np.uint8)
+    canvas[::2, ::2] = 0
+    canvas[300 : 300 + plate.shape[0], 100 : 100 + plate.shape[1]] = plate
+    lines = find_text_lines(canvas, min_char_height_px=7, max_char_height_px=180)
+    assert max(line.count for line in lines) == len("ASY747")
