@@ -173,6 +173,17 @@ def test_a_frame_without_a_plate_gives_no_plate(plate_reader) -> None:
     assert reading.unreadable and reading.text == "" and reading.candidates == ()
 
 
+def test_a_line_reads_the_same_whatever_it_is_read_with(plate_reader, pk_crops) -> None:
+    # The two rows of a Punjab plate ("LEB -06" over "5700"): read alone or after the
+    # other (wider) row, a row's odds are the same.
+    gray = cv2.cvtColor(pk_crops["Punjab-Plates_111.jpg"].image_bgr, cv2.COLOR_BGR2GRAY)
+    top, bottom = gray[: gray.shape[0] // 2], gray[gray.shape[0] // 2 :, : gray.shape[1] // 2]
+    alone = plate_reader.recogniser.read([bottom], "0123456789")[0]
+    after = plate_reader.recogniser.read([top, bottom], "0123456789")[1]
+    assert alone.text == after.text
+    assert np.array_equal(alone.char_probs, after.char_probs)
+
+
 def test_there_is_one_reader_per_process(plate_reader) -> None:
     assert get_plate_reader() is plate_reader
     assert plate_reader.load_time_s is not None and plate_reader.load_time_s > 0
