@@ -224,7 +224,7 @@ class PlateReader:
         return best
 
     def _read_plate_image(self, plate_bgr: np.ndarray) -> _CropReading | None:
-        """Segment a plate crop into rows, recognise them together and parse the plate."""
+        """Segment a plate crop into rows, recognise them and parse the plate."""
         scale = _READ_HEIGHT_PX / plate_bgr.shape[0]
         image = cv2.resize(plate_bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
