@@ -29,7 +29,7 @@ _MIN_SCENE_SIDE_PX = 640
 _CROP_MARGIN_X = 1.2
 _CROP_MARGIN_Y = 1.0
 # A single row of fewer characters than the shortest one-line plate ("A-1234") holds
-# only part of its plate (the other block was lost to glare or a dot between them): its
+# only part of its plate (the other block did not segment: glare, a faint corner): its
 # crop leaves room beside it for a block of up to four characters.
 _SHORT_ROW_CHARS = 5
 _SHORT_ROW_MARGIN_X = 3.0

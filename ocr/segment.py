@@ -35,8 +35,9 @@ _MIN_PIECE_HEIGHT = 0.75
 _MAX_HEIGHT_RATIO = 1.45
 _MAX_GAP_PER_HEIGHT = 1.1
 _MAX_CENTRE_SHIFT_PER_HEIGHT = 0.3
-# A band of larger characters is segmented on the image shrunk until its smallest
-# characters are this tall: as separable as at full size, at a fraction of the pixels.
+# A band of larger characters is segmented on the image halved (once or more) while its
+# smallest characters stay this tall: as separable as at full size, at a fraction of
+# the pixels.
 _BAND_MIN_CHAR_PX = 12.0
 
 
