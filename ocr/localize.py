@@ -28,6 +28,11 @@ _MIN_SCENE_SIDE_PX = 640
 # Margin of a candidate's crop around its characters, in character heights.
 _CROP_MARGIN_X = 1.2
 _CROP_MARGIN_Y = 1.0
+# A single row of fewer characters than the shortest one-line plate ("A-1234") holds
+# only part of its plate (the other block did not segment: glare, a faint corner): its
+# crop leaves room beside it for a block of up to four characters.
+_SHORT_ROW_CHARS = 5
+_SHORT_ROW_MARGIN_X = 3.0
 # A single row scores at most this, so a matching two-line pair can outrank it.
 _SINGLE_ROW_CEILING = 0.85
 # The rows of a two-line plate: a long series ("LEH" beside its year) is printed
@@ -281,12 +286,14 @@ def _rectified_crop(
     height, width = image_bgr.shape[:2]
     x1, y1, x2, y2 = layout.xyxy
     h = layout.char_height_px
+    short = not layout.two_line and layout.rows[0].count < _SHORT_ROW_CHARS
+    margin_x = _SHORT_ROW_MARGIN_X if short else _CROP_MARGIN_X
     # Generous margins: the crop is segmented again at a higher resolution, where the
     # characters (or the second row) missed here can still be found.
     box = (
-        max(0.0, x1 - _CROP_MARGIN_X * h),
+        max(0.0, x1 - margin_x * h),
         max(0.0, y1 - _CROP_MARGIN_Y * h),
-        min(float(width), x2 + _CROP_MARGIN_X * h),
+        min(float(width), x2 + margin_x * h),
         min(float(height), y2 + _CROP_MARGIN_Y * h),
     )
     crop = image_bgr[int(box[1]) : int(np.ceil(box[3])), int(box[0]) : int(np.ceil(box[2]))]

@@ -24,8 +24,6 @@ _LETTER_PENALTIES = {"O": 0.3}
 # A Punjab district plate's series begins with its district's code (PLATES.md); codes
 # beyond the documented ones exist, so a series without one is less likely, not barred.
 _UNKNOWN_DISTRICT_PRIOR = 0.2
-# Letters per position weighed against that prior (the network's best few).
-_DISTRICT_ALTERNATIVES = 3
 # A reading outside every Pakistani format (or inside one only by its shape, with no
 # colour, layout or word to confirm it) cannot be checked against any layout, and the
 # recogniser is sure of wrong letters on such plates (a narrow W read as H at 0.95+): one
@@ -386,29 +384,36 @@ def _with_district_prior(
 ) -> tuple[str, list[float]]:
     """The series most likely under the network's odds and the district-code prior.
 
+    Every letter is weighed at every position: the prior matters most where the network
+    is unsure, and there its odds are flat (an "M" it rates fifth at 5 %).
+
     Returns the series and, per letter, its share of the odds among the letters (1.0
     where the letter read stands).
     """
     if not letters or letters.startswith(PUNJAB_DISTRICT_PREFIXES):
         return letters, [1.0] * len(letters)
-    options = [_letter_odds(line, index) for line, index in chars]
-    best_score, best = -1.0, tuple((char, 1.0) for char in letters)
-    for combination in itertools.product(*options):
-        series = "".join(char for char, _ in combination)
-        prior = 1.0 if series.startswith(PUNJAB_DISTRICT_PREFIXES) else _UNKNOWN_DISTRICT_PRIOR
-        score = prior * math.prod(share for _, share in combination)
+    odds = [_letter_odds(line, index) for line, index in chars]
+    # The network's own pick starts with no known code (else it stood above).
+    best, best_score = letters, _UNKNOWN_DISTRICT_PRIOR * _series_odds(letters, odds)
+    for prefix in PUNJAB_DISTRICT_PREFIXES:
+        if len(prefix) > len(letters):
+            continue
+        series = prefix + letters[len(prefix) :]
+        score = _series_odds(series, odds)
         if score > best_score:
-            best_score, best = score, combination
-    series = "".join(char for char, _ in best)
-    if series == letters:
-        return letters, [1.0] * len(letters)
-    return series, [
-        share if char != read else 1.0 for (char, share), read in zip(best, letters, strict=True)
+            best, best_score = series, score
+    return best, [
+        odds[i][char] if char != read else 1.0
+        for i, (char, read) in enumerate(zip(best, letters, strict=True))
     ]
 
 
-def _letter_odds(line: LineReading, index: int) -> list[tuple[str, float]]:
-    """The network's most probable letters at a character, with their shares."""
+def _series_odds(series: str, odds: Sequence[dict[str, float]]) -> float:
+    return math.prod(position.get(char, 0.0) for char, position in zip(series, odds, strict=True))
+
+
+def _letter_odds(line: LineReading, index: int) -> dict[str, float]:
+    """Each letter's share of the network's (penalised) letter odds at a character."""
     probs = line.char_probs[index]
     odds = {
         char: float(probs[position]) * _LETTER_PENALTIES.get(char, 1.0)
@@ -416,8 +421,7 @@ def _letter_odds(line: LineReading, index: int) -> list[tuple[str, float]]:
         if (position := line.alphabet.find(char)) >= 0
     }
     total = sum(odds.values()) or 1.0
-    ranked = sorted(odds.items(), key=lambda item: -item[1])[:_DISTRICT_ALTERNATIVES]
-    return [(char, share / total) for char, share in ranked]
+    return {char: share / total for char, share in odds.items()}
 
 
 def plate_confidence(

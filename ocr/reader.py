@@ -197,10 +197,13 @@ class PlateReader:
             candidates = localize.locate(region_bgr, offset_xy=offset, limit=_CANDIDATES_PER_IMAGE)
         best: _CropReading | None = None
         for candidate in candidates:
+            if best is not None and best.frame.confidence >= _candidate_weight(candidate.score):
+                # Candidates come best first: no later one can outweigh this reading.
+                break
             reading = self._read_plate_image(candidate.crop_bgr)
             if reading is None:
                 continue
-            weighted = reading.frame.confidence * (0.5 + 0.5 * candidate.score)
+            weighted = reading.frame.confidence * _candidate_weight(candidate.score)
             if best is None or weighted > best.frame.confidence:
                 best = _CropReading(replace(reading.frame, confidence=weighted), reading.crop_bgr)
             if best.frame.confidence >= _GOOD_ENOUGH_CONFIDENCE:
@@ -221,7 +224,7 @@ class PlateReader:
         return best
 
     def _read_plate_image(self, plate_bgr: np.ndarray) -> _CropReading | None:
-        """Segment a plate crop into rows, recognise them together and parse the plate."""
+        """Segment a plate crop into rows, recognise them and parse the plate."""
         scale = _READ_HEIGHT_PX / plate_bgr.shape[0]
         image = cv2.resize(plate_bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
@@ -233,6 +236,9 @@ class PlateReader:
         # the next layout is read too unless the first is already read confidently.
         best: _LayoutReading | None = None
         for layout in layouts[:_LAYOUTS_PER_CROP]:
+            if best is not None and best.confidence >= _layout_weight(layout.score):
+                # Layouts come best first: no later one can read more confidently.
+                break
             hints = tuple(colour_hints(image, layout))
             for variant in _layout_variants(gray, layout, hints):
                 # A split variant is a new layout: its colours are looked at again.
@@ -279,7 +285,7 @@ class PlateReader:
             return None
         segmented = sum(row.char_count for row in rows if row.role != "year")
         confidence = plate_confidence(char_confidences, parsed, segmented)
-        confidence *= 0.7 + 0.3 * layout.score
+        confidence *= _layout_weight(layout.score)
         if ambiguous:
             confidence *= _AMBIGUOUS_TRIM_FACTOR
         consistent = read_char_count(parsed) == segmented
@@ -358,6 +364,16 @@ def _torch_threads() -> int:
     if not value.isdigit() or int(value) < 1:
         raise OcrModelError(f"{THREADS_ENV} must be a positive integer, got {value!r}")
     return int(value)
+
+
+def _candidate_weight(score: float) -> float:
+    """How far a candidate's plate-likeness lets its reading count (a reading is at most 1)."""
+    return 0.5 + 0.5 * score
+
+
+def _layout_weight(score: float) -> float:
+    """How far a layout's plate-likeness lets its reading count (a reading is at most 1)."""
+    return 0.7 + 0.3 * score
 
 
 def _upright(

@@ -1,4 +1,4 @@
-"""Text-line recognition with EasyOCR's recogniser network, batched, with per-character odds.
+"""Text-line recognition with EasyOCR's recogniser network, line by line, with per-character odds.
 
 ``Reader.recognize()`` returns one string and one confidence per box. Plates need more:
 the probability of every alternative at each character, so that a letter block can pick
@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 MODEL_HEIGHT_PX = 64
-# Wider lines carry no plate; capping keeps a stray wide crop from slowing a batch.
+# Wider lines carry no plate; capping keeps a stray wide crop from slowing the reading.
 MAX_WIDTH_PX = MODEL_HEIGHT_PX * 9
 
 
@@ -85,57 +85,52 @@ class LineRecogniser:
     """Wraps the recogniser network of a loaded ``easyocr.Reader``."""
 
     def __init__(self, reader: Any) -> None:
-        self._model = reader.recognizer
+        # Channels-last convolutions run ~30 % faster on the CPU (same outputs).
+        self._model = reader.recognizer.to(memory_format=torch.channels_last)
         self._device = reader.device
+        features = self._model.FeatureExtraction
+        if self._device == "cpu" and _bf16_convolutions() and not isinstance(features, _Bfloat16):
+            self._model.FeatureExtraction = _Bfloat16(features)
         # Index 0 of the network output is the CTC blank; symbol i is character[i - 1].
         self.alphabet: str = "".join(reader.character)
 
     def read(self, lines_gray: Sequence[np.ndarray], allowlist: str) -> list[LineReading]:
-        """Recognise grayscale line images in one batch.
+        """Recognise grayscale line images, each on its own.
+
+        A batch would make lines change each other's odds: the network's LSTM quantises
+        its activations over the whole batch, and a batch is padded to its widest line
+        (which also makes a narrow line, a Punjab year, cost as much as a wide one).
 
         Args:
             lines_gray: ``(H, W)`` uint8 crops, one text line each.
             allowlist: the symbols that may be output; others are masked before decoding.
         """
-        if not lines_gray:
-            return []
-        batch, widths = self._batch(lines_gray)
+        mask = self._symbol_mask(allowlist)
+        return [self._read_line(_model_input(line), mask) for line in lines_gray]
+
+    def _read_line(self, image: np.ndarray, mask: np.ndarray) -> LineReading:
+        """Recognise one ``(64, W)`` model input."""
+        scaled = image.astype(np.float32) / 127.5 - 1.0
         with torch.inference_mode():
-            logits = self._model(batch.to(self._device), None)
-        probs = torch.softmax(logits, dim=2).cpu().numpy()
-        mask = np.zeros(probs.shape[2], dtype=bool)
+            logits = self._model(
+                torch.from_numpy(scaled[None, None])
+                .to(self._device)
+                .contiguous(memory_format=torch.channels_last),
+                None,
+            )
+        probs = torch.softmax(logits[0], dim=1).cpu().numpy() * mask
+        probs /= np.maximum(probs.sum(axis=1, keepdims=True), 1e-12)
+        return self._decode(probs, 1.0 / len(probs))
+
+    def _symbol_mask(self, allowlist: str) -> np.ndarray:
+        """Which network outputs may be decoded: the CTC blank and ``allowlist``."""
+        mask = np.zeros(len(self.alphabet) + 1, dtype=bool)
         mask[0] = True
         for char in set(allowlist):
             position = self.alphabet.find(char)
             if position >= 0:
                 mask[position + 1] = True
-        probs = probs * mask
-        probs /= np.maximum(probs.sum(axis=2, keepdims=True), 1e-12)
-        frame_px = batch.shape[3] / probs.shape[1]
-        return [self._decode(p, frame_px / w) for p, w in zip(probs, widths, strict=True)]
-
-    def _batch(self, lines_gray: Sequence[np.ndarray]) -> tuple[torch.Tensor, list[int]]:
-        resized = []
-        for line in lines_gray:
-            height, width = line.shape[:2]
-            new_width = int(
-                min(
-                    MAX_WIDTH_PX,
-                    max(MODEL_HEIGHT_PX // 2, math.ceil(MODEL_HEIGHT_PX * width / max(height, 1))),
-                )
-            )
-            image = cv2.resize(
-                _stretch(line), (new_width, MODEL_HEIGHT_PX), interpolation=cv2.INTER_CUBIC
-            )
-            resized.append(image)
-        max_width = max(image.shape[1] for image in resized)
-        batch = np.empty((len(resized), 1, MODEL_HEIGHT_PX, max_width), dtype=np.float32)
-        for i, image in enumerate(resized):
-            scaled = image.astype(np.float32) / 127.5 - 1.0
-            batch[i, 0, :, : scaled.shape[1]] = scaled
-            # EasyOCR pads by repeating the last column; the network was trained that way.
-            batch[i, 0, :, scaled.shape[1] :] = scaled[:, -1:]
-        return torch.from_numpy(batch), [image.shape[1] for image in resized]
+        return mask
 
     def _decode(self, probs: np.ndarray, frame_width_frac: float) -> LineReading:
         """Greedy CTC decoding; ``frame_width_frac`` is one output frame's share of the line."""
@@ -159,6 +154,42 @@ class LineRecogniser:
         return LineReading(
             "".join(chars), tuple(confidences), char_probs, self.alphabet, tuple(positions)
         )
+
+
+class _Bfloat16(torch.nn.Module):
+    """A float32 module run in bfloat16 (inputs cast in, outputs cast back)."""
+
+    def __init__(self, module: torch.nn.Module) -> None:
+        super().__init__()
+        self.module = module.to(torch.bfloat16)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.module(x.to(torch.bfloat16)).float()
+
+
+def _bf16_convolutions() -> bool:
+    """Whether the CPU runs bfloat16 convolutions natively (AVX-512 BF16, AMX).
+
+    There the recogniser's convolutions, ~80 % of its time, run ~45 % faster; its
+    readings on the real and generated plates are unchanged. Elsewhere bfloat16 would be
+    emulated (slower): float32 stays.
+    """
+    if not torch.backends.mkldnn.is_available():
+        return False
+    supported = getattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", None)
+    return bool(supported()) if supported is not None else False
+
+
+def _model_input(line: np.ndarray) -> np.ndarray:
+    """A line resized to the model's height (width in proportion, capped), contrast stretched."""
+    height, width = line.shape[:2]
+    new_width = int(
+        min(
+            MAX_WIDTH_PX,
+            max(MODEL_HEIGHT_PX // 2, math.ceil(MODEL_HEIGHT_PX * width / max(height, 1))),
+        )
+    )
+    return cv2.resize(_stretch(line), (new_width, MODEL_HEIGHT_PX), interpolation=cv2.INTER_CUBIC)
 
 
 def _stretch(gray: np.ndarray) -> np.ndarray:

@@ -7,6 +7,7 @@ milliseconds, where EasyOCR's CRAFT detector costs seconds on a full frame.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -34,6 +35,10 @@ _MIN_PIECE_HEIGHT = 0.75
 _MAX_HEIGHT_RATIO = 1.45
 _MAX_GAP_PER_HEIGHT = 1.1
 _MAX_CENTRE_SHIFT_PER_HEIGHT = 0.3
+# A band of larger characters is segmented on the image halved (once or more) while its
+# smallest characters stay this tall: as separable as at full size, at a fraction of
+# the pixels.
+_BAND_MIN_CHAR_PX = 12.0
 
 
 @dataclass(frozen=True)
@@ -113,20 +118,30 @@ def find_text_lines(
         else [(min_char_height_px, max_char_height_px)]
     )
     for low, high in bands:
+        scale = _band_scale(low) if multi_scale else 1.0
+        work = (
+            gray
+            if scale == 1.0
+            else cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        )
         # The local mean must span a few characters and their plate, not the whole car.
-        block = _odd(max(11, int(round(high * (1.8 if multi_scale else 0.9)))))
+        block = _odd(max(11, int(round(high * scale * (1.8 if multi_scale else 0.9)))))
         # A second, stricter threshold thins bold strokes, separating characters (and the
         # two rows of a tightly printed plate) that the first one merged.
         for dark_text, offset in ((True, 7), (False, 7), (True, _STRICT_OFFSET)):
             binary = cv2.adaptiveThreshold(
-                gray,
+                work,
                 255,
                 cv2.ADAPTIVE_THRESH_MEAN_C,
                 cv2.THRESH_BINARY_INV if dark_text else cv2.THRESH_BINARY,
                 block,
                 offset,
             )
-            boxes = _character_boxes(binary, low, high, max_merged_height_px)
+            boxes = _character_boxes(
+                binary, low * scale, high * scale, max_merged_height_px * scale
+            )
+            if scale != 1.0:
+                boxes = np.round(boxes / scale).astype(int)
             lines.extend(
                 TextLine(group, dark_text)
                 for group in _group_rows(boxes)
@@ -147,6 +162,13 @@ def _height_bands(low: float, high: float) -> list[tuple[float, float]]:
         start = end / 1.25
 
 
+def _band_scale(low: float) -> float:
+    """The power of two the image is shrunk by for a band whose smallest characters are
+    ``low`` px tall: as far as they stay ``_BAND_MIN_CHAR_PX`` tall."""
+    octaves = int(math.floor(math.log2(max(low / _BAND_MIN_CHAR_PX, 1.0))))
+    return 0.5**octaves
+
+
 def _odd(value: int) -> int:
     return value if value % 2 else value + 1
 
@@ -154,7 +176,7 @@ def _odd(value: int) -> int:
 def _character_boxes(
     binary: np.ndarray, min_h: float, max_h: float, max_merged_h: float
 ) -> np.ndarray:
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    count, labels, stats = _components(binary)
     if count <= 1:
         return np.zeros((0, 4), dtype=int)
     widths = stats[:, cv2.CC_STAT_WIDTH].astype(float)
@@ -185,6 +207,24 @@ def _character_boxes(
         return np.zeros((0, 4), dtype=int)
     array = np.array(boxes, dtype=int)
     return array[np.argsort(array[:, 0], kind="stable")]
+
+
+def _components(binary: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """8-connected components: their count, label image and ``(count, 5)`` stats.
+
+    16-bit labels are labelled over twice as fast (measured on vehicle boxes, ~0.6
+    Mpx); only texture has more components than they can number, and OpenCV then
+    refuses them rather than wrap: 32-bit labels then.
+    """
+    try:
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(
+            binary, connectivity=8, ltype=cv2.CV_16U
+        )
+    except cv2.error:
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(
+            binary, connectivity=8, ltype=cv2.CV_32S
+        )
+    return count, labels, stats
 
 
 def _xyxy(stat: np.ndarray) -> tuple[int, int, int, int]:

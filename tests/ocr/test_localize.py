@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from ocr import localize
+from ocr.segment import find_text_lines
 
 GENERATED = Path(__file__).resolve().parents[1] / "data" / "plates" / "generated"
 
@@ -151,3 +152,37 @@ def test_it_cuts_a_row_of_two_stacked_rows_run_together_in_two() -> None:
     top, bottom = split.rows
     assert top.xyxy[3] <= bottom.xyxy[1]
     assert localize.split_rows(gray, split) is None
+
+
+def test_a_short_row_is_cut_with_room_for_the_rest_of_its_plate() -> None:
+    # "BCD·200" on a yellow plate under a white bonnet: in the scene only "BCD" forms a
+    # row (the bright bonnet skews the local threshold and joins "200" to the plate's
+    # edge); its crop must still hold the digits, which segment once it is enlarged.
+    car = cv2.imread(str(GENERATED.parent / "pk" / "test-images_a10.jpg"))
+    best = localize.locate(car, limit=1)[0]
+    layout = localize.find_layouts(_gray_at_height(best.crop_bgr), plate_crop=True)[0]
+    assert layout.rows[0].count == len("BCD200")
+
+
+def test_large_characters_are_found_on_a_shrunk_image_in_full_size_pixels(pk_crops) -> None:
+    # "ASY-747" with 56 px and (three times enlarged) 168 px characters: the large ones
+    # are segmented at an eighth of the size, and their boxes come back in full pixels.
+    rows = []
+    for height_px in (160, 480):
+        gray = _gray_at_height(pk_crops["Karachi-Plate_5.JPG"].image_bgr, height_px)
+        lines = find_text_lines(gray, min_char_height_px=7, max_char_height_px=0.8 * height_px)
+        rows.append(max(lines, key=lambda line: line.count))
+    small, large = rows
+    assert small.count == large.count == len("ASY747")
+    assert np.allclose(np.array(large.xyxy), 3 * np.array(small.xyxy), atol=12)
+
+
+def test_a_plate_amid_fine_texture_is_found_past_the_16_bit_label_limit(pk_crops) -> None:
+    # A fine dot texture (a grille, gravel) thresholds into more blobs than 16-bit
+    # labels can number: the labelling falls back to 32-bit and still finds the plate.
+    plate = _gray_at_height(pk_crops["Karachi-Plate_5.JPG"].image_bgr)
+    canvas = np.full((900, 720), 255, np.uint8)
+    canvas[::2, ::2] = 0
+    canvas[300 : 300 + plate.shape[0], 100 : 100 + plate.shape[1]] = plate
+    lines = find_text_lines(canvas, min_char_height_px=7, max_char_height_px=180)
+    assert max(line.count for line in lines) == len("ASY747")

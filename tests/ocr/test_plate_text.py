@@ -135,6 +135,22 @@ def test_a_punjab_series_leans_to_a_district_code_as_far_as_the_odds_allow(
         assert confidences[1] == pytest.approx(0.35)
 
 
+def test_the_district_prior_weighs_letters_the_network_ranks_low() -> None:
+    # Unsure of the first letter (flat odds): the code "MN" wins from fifth place.
+    flat = {"K": 0.17, "N": 0.14, "A": 0.13, "H": 0.12, "P": 0.11, "M": 0.05}
+    probs = np.zeros((3, len(ALPHABET)))
+    for char, p in flat.items():
+        probs[0, ALPHABET.index(char)] = p
+    probs[1, ALPHABET.index("N")] = probs[2, ALPHABET.index("A")] = 1.0
+    series = LineReading("KNA", (0.17, 1.0, 1.0), probs, ALPHABET, ())
+    parsed = parse_plate("KNA\n1502", hints=("two_line",))
+    refined, confidences = refine_with_odds(
+        parsed, [series, _odds_reading("1502", {})], ("two_line",)
+    )
+    assert refined.text == "MNA-1502"
+    assert confidences[0] < DEFAULT_MIN_CONFIDENCE
+
+
 def test_a_one_line_plate_gets_no_district_prior() -> None:
     line = _odds_reading("LCA152", {1: ("E", 0.35)})
     parsed = parse_plate("LCA 152", hints=("yellow",))

@@ -38,6 +38,17 @@ def test_it_flags_a_yellow_one_line_plate_as_sindh(plate_reader, pk_crops) -> No
     assert (reading.text, reading.format, reading.province) == ("ASY-747", "sindh", "sindh")
 
 
+def test_an_unsure_series_letter_leans_to_the_district_code(plate_reader) -> None:
+    # "MNA-1502" about 40 px across: the recogniser ranks M fifth (K first, at 17 %).
+    car = cv2.imread(
+        str(Path(__file__).resolve().parents[1] / "data/plates/pk/test-images_b3.jpeg")
+    )
+    reading = plate_reader.read_crop(car)
+    assert reading.candidates[0][0] == "MNA-1502"
+    # The letter is a guess: not confident enough to issue on.
+    assert reading.unreadable
+
+
 def _read_generated_vehicle(plate_reader, name: str):
     """Read a whole vehicle image cut from a generated clip (tests/data/plates/generated)."""
     folder = Path(__file__).resolve().parents[1] / "data" / "plates" / "generated"
@@ -160,6 +171,17 @@ def test_a_frame_without_a_plate_gives_no_plate(plate_reader) -> None:
     assert plate_reader.locate(frame) == []
     reading = plate_reader.read_track([(frame, None), (frame, (100.0, 100.0, 600.0, 500.0))])
     assert reading.unreadable and reading.text == "" and reading.candidates == ()
+
+
+def test_a_line_reads_the_same_whatever_it_is_read_with(plate_reader, pk_crops) -> None:
+    # The two rows of a Punjab plate ("LEB -06" over "5700"): read alone or after the
+    # other (wider) row, a row's odds are the same.
+    gray = cv2.cvtColor(pk_crops["Punjab-Plates_111.jpg"].image_bgr, cv2.COLOR_BGR2GRAY)
+    top, bottom = gray[: gray.shape[0] // 2], gray[gray.shape[0] // 2 :, : gray.shape[1] // 2]
+    alone = plate_reader.recogniser.read([bottom], "0123456789")[0]
+    after = plate_reader.recogniser.read([top, bottom], "0123456789")[1]
+    assert alone.text == after.text
+    assert np.array_equal(alone.char_probs, after.char_probs)
 
 
 def test_there_is_one_reader_per_process(plate_reader) -> None:
