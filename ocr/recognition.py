@@ -10,6 +10,7 @@ EasyOCR loads, on the same 64-px-high grayscale input, and decodes CTC greedily.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -156,6 +157,9 @@ class LineRecogniser:
         )
 
 
+BF16_ENV = "NIGRAN_OCR_BF16"
+
+
 class _Bfloat16(torch.nn.Module):
     """A float32 module run in bfloat16 (inputs cast in, outputs cast back)."""
 
@@ -172,9 +176,10 @@ def _bf16_convolutions() -> bool:
 
     There the recogniser's convolutions, ~80 % of its time, run ~45 % faster; its
     readings on the real and generated plates are unchanged. Elsewhere bfloat16 would be
-    emulated (slower): float32 stays.
+    emulated (slower): float32 stays. ``NIGRAN_OCR_BF16=0`` keeps float32 everywhere, for
+    readings that are bit-for-bit the same on every machine.
     """
-    if not torch.backends.mkldnn.is_available():
+    if os.environ.get(BF16_ENV, "1") == "0" or not torch.backends.mkldnn.is_available():
         return False
     supported = getattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", None)
     return bool(supported()) if supported is not None else False

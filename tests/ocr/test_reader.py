@@ -199,3 +199,13 @@ def test_it_reads_a_plate_whose_characters_lean(plate_reader) -> None:
     # beside the green strip was dropped or doubled ("IB-922", "RIB-9226").
     reading = _read_generated_vehicle(plate_reader, "junction-720-seed2_RIB-922.jpg")
     assert (reading.text, reading.format) == ("RIB-922", "punjab")
+
+
+def test_bfloat16_can_be_switched_off_for_the_same_readings_on_every_machine(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ocr import recognition
+
+    monkeypatch.setenv(recognition.BF16_ENV, "0")
+
+    assert recognition._bf16_convolutions() is False
