@@ -197,3 +197,11 @@ def test_a_dash_touching_a_letter_does_not_hide_the_letter() -> None:
     layout = localize.find_layouts(_gray_at_height(crop), plate_crop=True, upscale=upscale)[0]
     assert layout.rows[0].count == len("YEG7329")
 
+
+@pytest.mark.parametrize(
+    ("centre_y", "prior"), [(0.9, 1.0), (0.5, 1.0), (0.4, 1.0), (0.2, 0.25), (0.0, 0.1)]
+)
+def test_a_plate_high_up_in_its_vehicle_box_counts_for_less(centre_y: float, prior: float) -> None:
+    vehicle = (100.0, 200.0, 300.0, 400.0)
+    candidate = (150.0, 200.0 + 200.0 * centre_y - 10.0, 250.0, 200.0 + 200.0 * centre_y + 10.0)
+    assert localize.plate_position_prior(candidate, vehicle) == pytest.approx(prior)

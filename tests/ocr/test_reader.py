@@ -199,3 +199,10 @@ def test_it_reads_a_plate_whose_characters_lean(plate_reader) -> None:
     # beside the green strip was dropped or doubled ("IB-922", "RIB-9226").
     reading = _read_generated_vehicle(plate_reader, "junction-720-seed2_RIB-922.jpg")
     assert (reading.text, reading.format) == ("RIB-922", "punjab")
+
+
+def test_a_plate_beside_a_bus_is_not_read_as_the_buss(plate_reader) -> None:
+    # The bus's box spans the frame, the car beside it included: the car's plate
+    # ("LEC-3220", near the top of the box) reads more clearly than the bus's own.
+    reading = _read_generated_vehicle(plate_reader, "junction-1080-seed3_LE-4528.jpg")
+    assert reading.candidates and reading.candidates[0][0].endswith("4528")
