@@ -38,6 +38,11 @@ _SINGLE_ROW_CEILING = 0.85
 # The rows of a two-line plate: a long series ("LEH" beside its year) is printed
 # smaller than a short number below it.
 _MAX_STACKED_HEIGHT_RATIO = 1.6
+# A vehicle's plate is on its bumper: its centre lies below this share of the vehicle
+# box's height. A candidate higher up is another vehicle's plate seen through a loose box
+# (a car beside a bus) or text on the body, and counts for less the higher it is.
+_PLATE_HIGHEST_CENTRE = 0.4
+_MIN_POSITION_PRIOR = 0.1
 # Characters at most this tall in the camera's pixels may touch their neighbours (bold
 # glyphs a pixel or two apart, blurred together); taller ones are apart.
 _MERGED_GLYPHS_MAX_SOURCE_PX = 20.0
@@ -167,6 +172,18 @@ def locate(
         if len(candidates) >= limit:
             break
     return candidates
+
+
+def plate_position_prior(
+    candidate_xyxy: tuple[float, float, float, float],
+    vehicle_xyxy: tuple[float, float, float, float],
+) -> float:
+    """How likely a candidate is its vehicle's plate by where it sits in the box, in
+    ``(0, 1]``: 1 on the lower part of the box, falling off towards the roof."""
+    top, bottom = vehicle_xyxy[1], vehicle_xyxy[3]
+    centre = (candidate_xyxy[1] + candidate_xyxy[3]) / 2.0
+    height_fraction = (centre - top) / max(bottom - top, 1.0)
+    return max(_MIN_POSITION_PRIOR, min(1.0, height_fraction / _PLATE_HIGHEST_CENTRE) ** 2)
 
 
 def split_rows(gray: np.ndarray, layout: PlateLayout) -> PlateLayout | None:

@@ -40,6 +40,13 @@ _COUNT_MISMATCH_FACTOR = 0.75
 _BORDER_GLYPHS = "I1J|!-"
 # Margin around a row's characters, in character heights: room for a missed edge character.
 _ROW_MARGIN = 0.45
+# A margin column inked over this share of the row crop's height is the plate's edge or
+# its coloured strip, never a glyph (the crop reaches above and below the characters).
+_EDGE_INK_SHARE = 0.8
+# The edge's blurred rim: columns still this much of the way from the plate to the ink.
+_EDGE_RIM_INK = 0.1
+# A crop cut at an edge still leaves this gap (in character heights) beside the glyphs.
+_EDGE_MIN_GAP = 0.15
 # How far (in character heights) a glyph's centre may lie outside a segmented character
 # and still be that character (CTC peaks are placed to within one output frame).
 _STRAY_TOLERANCE = 0.15
@@ -129,7 +136,11 @@ def row_crops(gray: np.ndarray, layout: PlateLayout) -> list[RowCrop]:
     series is cut apart and read on its own."""
     if not layout.two_line:
         row = layout.rows[0]
-        return [_cut(gray, row.xyxy, row.char_height_px, "line", boxes=row.char_boxes)]
+        return [
+            _cut(
+                gray, row.xyxy, row.char_height_px, "line", boxes=row.char_boxes, dark=row.dark_text
+            )
+        ]
     top, bottom = layout.rows
     h = bottom.char_height_px
     boxes = top.char_boxes
@@ -150,7 +161,18 @@ def row_crops(gray: np.ndarray, layout: PlateLayout) -> list[RowCrop]:
     )
     # A row's crop stops where the other row begins (rows of a small plate nearly touch).
     above = (0, int(bottom.xyxy[1]))
-    crops = [_cut(gray, series_xyxy, h, "series", boxes=series, right_margin=0.15, rows=above)]
+    crops = [
+        _cut(
+            gray,
+            series_xyxy,
+            h,
+            "series",
+            boxes=series,
+            right_margin=0.15,
+            rows=above,
+            dark=top.dark_text,
+        )
+    ]
     year_blobs = boxes[boxes[:, 0] > series_xyxy[2]]
     if len(year_blobs) >= 2:
         # The year's own digits, segmented: read just them (not the plate edge beyond).
@@ -169,7 +191,17 @@ def row_crops(gray: np.ndarray, layout: PlateLayout) -> list[RowCrop]:
             year_xyxy = (year_left, series_xyxy[1], year_right, series_xyxy[3])
             crops.append(_cut(gray, year_xyxy, h, "year", margin=0.0, rows=above))
     below = (int(top.xyxy[3]), gray.shape[0])
-    crops.append(_cut(gray, bottom.xyxy, h, "digits", boxes=bottom.char_boxes, rows=below))
+    crops.append(
+        _cut(
+            gray,
+            bottom.xyxy,
+            h,
+            "digits",
+            boxes=bottom.char_boxes,
+            rows=below,
+            dark=bottom.dark_text,
+        )
+    )
     return crops
 
 
@@ -183,6 +215,7 @@ def _cut(
     margin: float = _ROW_MARGIN,
     right_margin: float | None = None,
     rows: tuple[int, int] | None = None,
+    dark: bool = True,
 ) -> RowCrop:
     height, width = gray.shape
     first_row, end_row = rows if rows is not None else (0, height)
@@ -196,6 +229,15 @@ def _cut(
         max(first_row, int(y1 - 0.2 * char_height_px)),
         min(end_row, int(y2 + 0.2 * char_height_px)),
     )
+    if boxes is not None:
+        low, high = _inside_edges(
+            gray[top:bottom, left:right],
+            x1 - left,
+            x2 - left,
+            dark=dark,
+            gap_px=int(_EDGE_MIN_GAP * char_height_px),
+        )
+        left, right = left + low, left + high
     crop_width = max(right - left, 1)
     span = ((x1 - left) / crop_width, (x2 - left) / crop_width)
     char_spans: tuple[tuple[float, float], ...] = ()
@@ -211,6 +253,38 @@ def _cut(
         char_spans,
         char_height_px / crop_width,
     )
+
+
+def _inside_edges(
+    crop: np.ndarray, first_x: int, last_x: int, *, dark: bool, gap_px: int
+) -> tuple[int, int]:
+    """The columns of a row crop between the plate's edges in its margins, as ``(start, end)``.
+
+    Read beside a glyph, an edge or a strip changes it (a "5" read "6"): the crop stops
+    at it. The margin inside is kept (a character the segmentation missed may lie
+    there), and at least ``gap_px`` beside the segmented characters, which ``first_x``
+    and ``last_x`` bound.
+    """
+    width = crop.shape[1]
+    ink = (255 - crop if dark else crop).astype(np.int16)
+    if ink.size == 0:
+        return 0, width
+    plate_ink, text_ink = np.percentile(ink, (10, 90))
+    share = (ink > (plate_ink + text_ink) / 2).mean(axis=0)
+    rim = np.median(ink, axis=0) > plate_ink + _EDGE_RIM_INK * (text_ink - plate_ink)
+    bounds = [0, width]
+    for side, outward in enumerate(
+        (range(min(first_x, width) - 1, -1, -1), range(max(last_x, 0), width))
+    ):
+        columns = list(outward)
+        edge = next((i for i, x in enumerate(columns) if share[x] >= _EDGE_INK_SHARE), None)
+        if edge is None:
+            continue
+        # The edge's rim towards the characters is part of it.
+        while edge > 0 and rim[columns[edge - 1]]:
+            edge -= 1
+        bounds[side] = columns[edge] + 1 if side == 0 else columns[edge]
+    return min(bounds[0], max(0, first_x - gap_px)), max(bounds[1], min(width, last_x + gap_px))
 
 
 def _distance_to_spans(x: float, spans: Sequence[tuple[float, float]]) -> float:

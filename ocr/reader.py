@@ -195,20 +195,28 @@ class PlateReader:
         if plate_crop and not candidates:
             # Not a plate crop after all (a car photo): search it as a scene.
             candidates = localize.locate(region_bgr, offset_xy=offset, limit=_CANDIDATES_PER_IMAGE)
+        height, width = region_bgr.shape[:2]
+        region_xyxy = (offset[0], offset[1], offset[0] + width, offset[1] + height)
+        weights = [
+            _candidate_weight(candidate.score)
+            * (localize.plate_position_prior(candidate.xyxy, region_xyxy) if vehicle else 1.0)
+            for candidate in candidates
+        ]
         best: _CropReading | None = None
-        for candidate in candidates:
-            if best is not None and best.frame.confidence >= _candidate_weight(candidate.score):
+        for weight, candidate in sorted(
+            zip(weights, candidates, strict=True), key=lambda item: -item[0]
+        ):
+            if best is not None and best.frame.confidence >= weight:
                 # Candidates come best first: no later one can outweigh this reading.
                 break
             reading = self._read_plate_image(candidate.crop_bgr)
             if reading is None:
                 continue
-            weighted = reading.frame.confidence * _candidate_weight(candidate.score)
+            weighted = reading.frame.confidence * weight
             if best is None or weighted > best.frame.confidence:
                 best = _CropReading(replace(reading.frame, confidence=weighted), reading.crop_bgr)
             if best.frame.confidence >= _GOOD_ENOUGH_CONFIDENCE:
                 break
-        height, width = region_bgr.shape[:2]
         # A region shaped like a plate may be one, too close for the scene search (a
         # plate crop was read whole by read_crop already: not again).
         if (

@@ -31,6 +31,9 @@ _MAX_MERGED_ASPECT = 4.0
 _MAX_JOIN_INK = 0.35
 _MIN_PIECE_WIDTH = 0.2
 _MIN_PIECE_HEIGHT = 0.75
+# A plate's dash touching the glyph beside it is cut off as a flat piece (at most this
+# tall, per the blob's height) level with the glyphs' middle: a separator, not a glyph.
+_MAX_DASH_HEIGHT = 0.4
 # Two neighbouring characters of one line.
 _MAX_HEIGHT_RATIO = 1.45
 _MAX_GAP_PER_HEIGHT = 1.1
@@ -193,7 +196,7 @@ def _character_boxes(
     for i in np.flatnonzero(merged & (aspect > _MAX_ASPECT) & (aspect <= _MAX_MERGED_ASPECT)):
         x, y, w, h = (int(v) for v in stats[i, :4])
         mask = labels[y : y + h, x : x + w] == i
-        pieces = _split_merged(mask, x, y)
+        pieces = [box for box in _split_merged(mask, x, y) if not _is_dash(box, y, h)]
         # Glyphs of one row are all about as tall as the blob; texture (foliage, a
         # grille) cut at its thin columns gives pieces of any height and shape.
         if pieces and all(
@@ -251,6 +254,17 @@ def _box_is_character(mask: np.ndarray, box: tuple[int, int, int, int], x: int, 
         return False
     ink_px = float(mask[y1 - y : y2 - y, x1 - x : x2 - x].sum())
     return _fills_like_a_character(ink_px, width, height)
+
+
+def _is_dash(box: tuple[int, int, int, int], blob_top: int, blob_height: int) -> bool:
+    """Whether a piece cut from a blob is a dash: flat, wider than tall, mid-height."""
+    x1, y1, x2, y2 = box
+    middle = (y1 + y2) / 2.0 - blob_top
+    return (
+        y2 - y1 <= _MAX_DASH_HEIGHT * blob_height
+        and x2 - x1 >= y2 - y1
+        and 0.25 * blob_height <= middle <= 0.75 * blob_height
+    )
 
 
 def _split_merged(mask: np.ndarray, x: int, y: int) -> list[tuple[int, int, int, int]]:

@@ -186,3 +186,22 @@ def test_a_plate_amid_fine_texture_is_found_past_the_16_bit_label_limit(pk_crops
     canvas[300 : 300 + plate.shape[0], 100 : 100 + plate.shape[1]] = plate
     lines = find_text_lines(canvas, min_char_height_px=7, max_char_height_px=180)
     assert max(line.count for line in lines) == len("ASY747")
+
+
+def test_a_dash_touching_a_letter_does_not_hide_the_letter() -> None:
+    # 1080p, ~14 px tall: the "G" of "YEG-7329" touches the dash after it. Cut off the
+    # "G", the flat dash failed the glyph-height test and took the "G" down with it.
+    vehicle = cv2.imread(str(GENERATED / "junction-1080-seed1_YEG-7329.jpg"))
+    crop = localize.locate(vehicle, vehicle=True)[0].crop_bgr
+    upscale = 160 / crop.shape[0]
+    layout = localize.find_layouts(_gray_at_height(crop), plate_crop=True, upscale=upscale)[0]
+    assert layout.rows[0].count == len("YEG7329")
+
+
+@pytest.mark.parametrize(
+    ("centre_y", "prior"), [(0.9, 1.0), (0.5, 1.0), (0.4, 1.0), (0.2, 0.25), (0.0, 0.1)]
+)
+def test_a_plate_high_up_in_its_vehicle_box_counts_for_less(centre_y: float, prior: float) -> None:
+    vehicle = (100.0, 200.0, 300.0, 400.0)
+    candidate = (150.0, 200.0 + 200.0 * centre_y - 10.0, 250.0, 200.0 + 200.0 * centre_y + 10.0)
+    assert localize.plate_position_prior(candidate, vehicle) == pytest.approx(prior)

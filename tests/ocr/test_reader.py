@@ -209,3 +209,17 @@ def test_bfloat16_can_be_switched_off_for_the_same_readings_on_every_machine(
     monkeypatch.setenv(recognition.BF16_ENV, "0")
 
     assert recognition._bf16_convolutions() is False
+
+
+def test_a_plate_beside_a_bus_is_not_read_as_the_buss(plate_reader) -> None:
+    # The bus's box spans the frame, the car beside it included: the car's plate
+    # ("LEC-3220", near the top of the box) reads more clearly than the bus's own.
+    reading = _read_generated_vehicle(plate_reader, "junction-1080-seed3_LE-4528.jpg")
+    assert reading.candidates and reading.candidates[0][0].endswith("4528")
+
+
+def test_a_digit_beside_the_green_strip_is_read_without_the_strip(plate_reader) -> None:
+    # 1080p Punjab plate: the "5" of "5157" starts a few pixels right of the strip, and
+    # read with the strip's edge beside it, it was a "6" ("LEA-6157", confidently).
+    reading = _read_generated_vehicle(plate_reader, "junction-1080-seed1_LEA-5157.jpg")
+    assert (reading.text, reading.format) == ("LEA-5157", "punjab")
