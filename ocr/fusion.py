@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ocr.formats import ParsedPlate, canonical, parse_plate
 
@@ -29,10 +29,18 @@ class FrameReading:
     hints: tuple[str, ...] = ()
     # False when the frame read more or fewer characters than it segmented.
     consistent: bool = True
+    # What a second look at the same crop read instead, when it read something else:
+    # a dissenting reading of this frame, never an agreeing one.
+    second_look: FrameReading | None = None
 
     @property
     def key(self) -> str:
         return canonical(self.parsed.text)
+
+    def scaled(self, factor: float) -> FrameReading:
+        """The reading (and its second look) with confidences scaled by ``factor``."""
+        second = self.second_look.scaled(factor) if self.second_look is not None else None
+        return replace(self, confidence=self.confidence * factor, second_look=second)
 
 
 @dataclass(frozen=True)
@@ -49,9 +57,11 @@ def fuse(
 ) -> FusedReading:
     """Combine readings of one plate from several frames.
 
-    ``best_index`` points at the reading whose crop best shows the fused text.
+    ``best_index`` points at the reading whose crop best shows the fused text. A
+    reading's dissenting second look counts as one more reading of its frame.
     """
-    usable = [(i, r) for i, r in enumerate(readings) if r.key]
+    looks = [(i, look) for i, r in enumerate(readings) for look in (r, r.second_look) if look]
+    usable = [(i, r) for i, r in looks if r.key]
     if not usable:
         return FusedReading(None, 0.0, True, (), 0)
     by_text: dict[str, float] = defaultdict(float)

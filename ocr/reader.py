@@ -18,11 +18,12 @@ import numpy as np
 from enforcement.events import PlateReading
 from ocr import deskew, localize
 from ocr.errors import InvalidImageError, OcrModelError
-from ocr.formats import DIGITS, LETTERS, ParsedPlate
+from ocr.formats import DIGITS, LETTERS, ParsedPlate, canonical
 from ocr.fusion import DEFAULT_MIN_CONFIDENCE, FrameReading, fuse
 from ocr.images import crop_xyxy, is_too_small, to_bgr
 from ocr.localize import PlateCandidate, PlateLayout
 from ocr.plate_text import (
+    RowCrop,
     choose_trim,
     colour_hints,
     plate_confidence,
@@ -31,7 +32,7 @@ from ocr.plate_text import (
     row_crops,
     year_from,
 )
-from ocr.recognition import LineRecogniser
+from ocr.recognition import LineReading, LineRecogniser
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +53,11 @@ _GOOD_ENOUGH_CONFIDENCE = 0.85
 _PLATE_ASPECT = (1.4, 6.0)
 # When another plate text fitted the read glyphs as well, the choice was a guess.
 _AMBIGUOUS_TRIM_FACTOR = 0.7
+# A reading at least this sure gets a second look at its rows (a weaker one is
+# unreadable on its own; frames that agree can still lift it, so it is not far below).
+_SECOND_LOOK_FROM = 0.3
+# A row whose every character the network rated at least this sure needs no second look.
+_SURE_CHARACTER = 0.99
 
 Xyxy = tuple[float, float, float, float]
 
@@ -65,6 +71,20 @@ class _LayoutReading:
     layout: PlateLayout
     # As many characters read as segmented (a glyph split or merged in two differs).
     consistent: bool = True
+    # The rows read again smaller, when that read another plate.
+    second_look: _LayoutReading | None = None
+
+    def frame(self) -> FrameReading:
+        """The reading as one frame's, with its dissenting second look."""
+        second = self.second_look.frame() if self.second_look is not None else None
+        return FrameReading(
+            self.parsed,
+            self.confidence,
+            self.char_confidences,
+            self.hints,
+            self.consistent,
+            second_look=second,
+        )
 
 
 @dataclass(frozen=True)
@@ -214,7 +234,7 @@ class PlateReader:
                 continue
             weighted = reading.frame.confidence * weight
             if best is None or weighted > best.frame.confidence:
-                best = _CropReading(replace(reading.frame, confidence=weighted), reading.crop_bgr)
+                best = _CropReading(reading.frame.scaled(weight), reading.crop_bgr)
             if best.frame.confidence >= _GOOD_ENOUGH_CONFIDENCE:
                 break
         # A region shaped like a plate may be one, too close for the scene search (a
@@ -262,10 +282,7 @@ class PlateReader:
         x1, y1, x2, y2 = best.layout.xyxy
         margin = int(0.5 * best.layout.char_height_px)
         crop = image[max(0, y1 - margin) : y2 + margin, max(0, x1 - margin) : x2 + margin]
-        frame = FrameReading(
-            best.parsed, best.confidence, best.char_confidences, best.hints, best.consistent
-        )
-        return _CropReading(frame, crop)
+        return _CropReading(best.frame(), crop)
 
     def _read_layout(
         self,
@@ -276,28 +293,53 @@ class PlateReader:
     ) -> _LayoutReading | None:
         """Read one layout; ``hints`` are its colour hints when already known."""
         rows = row_crops(gray, layout)
-        lines = [
+        lines = self._recognise(rows)
+        if hints is None:
+            hints = tuple(colour_hints(image, layout))
+        reading = _interpret(rows, lines, hints, layout)
+        if reading is None or reading.confidence < _SECOND_LOOK_FROM:
+            return reading
+        return self._second_look(rows, lines, reading)
+
+    def _recognise(self, rows: Sequence[RowCrop]) -> list[LineReading]:
+        """Each row's line reading, without glyphs read between its characters."""
+        return [
             row.drop_strays(line)
             for row, line in zip(
                 rows, self.recogniser.read([row.image for row in rows], _PLATE_SYMBOLS), strict=True
             )
         ]
-        if hints is None:
-            hints = tuple(colour_hints(image, layout))
-        parsed, text_lines, ambiguous = choose_trim(rows, lines, hints)
-        parsed, char_confidences = refine_with_odds(parsed, text_lines, hints)
-        year_lines = [line for row, line in zip(rows, lines, strict=True) if row.role == "year"]
-        if parsed.is_pakistani and year_lines and not parsed.year:
-            parsed = replace(parsed, year=year_from(year_lines[0]))
-        if not parsed.text:
-            return None
-        segmented = sum(row.char_count for row in rows if row.role != "year")
-        confidence = plate_confidence(char_confidences, parsed, segmented)
-        confidence *= _layout_weight(layout.score)
-        if ambiguous:
-            confidence *= _AMBIGUOUS_TRIM_FACTOR
-        consistent = read_char_count(parsed) == segmented
-        return _LayoutReading(parsed, confidence, char_confidences, hints, layout, consistent)
+
+    def _second_look(
+        self, rows: Sequence[RowCrop], lines: Sequence[LineReading], reading: _LayoutReading
+    ) -> _LayoutReading:
+        """Read again, smaller, each plate row the network was not sure of throughout.
+
+        A glyph read one way at one scale and another way at another (an "0" open at
+        the top read "6", then "0") was a guess: the other reading, as long as the
+        first, is kept as a dissenting second look, and the frame's answer is no surer
+        than the two agree.
+        """
+        unsure = [
+            index
+            for index, (row, line) in enumerate(zip(rows, lines, strict=True))
+            if row.role != "year" and min(line.char_confidences, default=1.0) < _SURE_CHARACTER
+        ]
+        if not unsure:
+            return reading
+        again = list(lines)
+        smaller = self._recognise([rows[index].smaller() for index in unsure])
+        for index, line in zip(unsure, smaller, strict=True):
+            again[index] = line
+        other = _interpret(rows, again, reading.hints, reading.layout)
+        if other is None:
+            return reading
+        first, second = canonical(reading.parsed.text), canonical(other.parsed.text)
+        # A glyph lost or gained at the smaller scale is the small scale's failing (a
+        # small plate's glyphs merge), not a doubt about which glyphs the plate shows.
+        if second == first or len(second) != len(first):
+            return reading
+        return replace(reading, second_look=other)
 
     def _result(self, readings: Sequence[_CropReading], crop_dir: Path | None) -> PlateReading:
         fused = fuse([r.frame for r in readings], min_confidence=self.min_confidence)
@@ -417,6 +459,29 @@ def _layout_variants(
         return [layout]
     split = localize.split_rows(gray, layout)
     return [layout] if split is None else [layout, split]
+
+
+def _interpret(
+    rows: Sequence[RowCrop],
+    lines: Sequence[LineReading],
+    hints: tuple[str, ...],
+    layout: PlateLayout,
+) -> _LayoutReading | None:
+    """The plate a layout's recognised rows spell, with its confidence."""
+    parsed, text_lines, ambiguous = choose_trim(rows, lines, hints)
+    parsed, char_confidences = refine_with_odds(parsed, text_lines, hints)
+    year_lines = [line for row, line in zip(rows, lines, strict=True) if row.role == "year"]
+    if parsed.is_pakistani and year_lines and not parsed.year:
+        parsed = replace(parsed, year=year_from(year_lines[0]))
+    if not parsed.text:
+        return None
+    segmented = sum(row.char_count for row in rows if row.role != "year")
+    confidence = plate_confidence(char_confidences, parsed, segmented)
+    confidence *= _layout_weight(layout.score)
+    if ambiguous:
+        confidence *= _AMBIGUOUS_TRIM_FACTOR
+    consistent = read_char_count(parsed) == segmented
+    return _LayoutReading(parsed, confidence, char_confidences, hints, layout, consistent)
 
 
 def _unreadable(*, crop_path: Path | None = None) -> PlateReading:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from ocr.formats import parse_plate
@@ -80,3 +82,23 @@ def test_frames_that_read_more_characters_than_they_segmented_do_not_add_up() ->
     assert fused.unreadable and fused.confidence == pytest.approx(0.47)
     # The same frames, each consistent with its segmentation, do add up.
     assert not fuse(frames).unreadable
+
+
+def test_a_second_look_that_read_otherwise_makes_a_frame_unsure() -> None:
+    # One frame, read "LEC-2689" at 0.86; its rows read again smaller gave "LEC-2089".
+    first = reading("LEC\n2689", 0.86)
+    alone = fuse([first])
+    doubted = fuse([replace(first, second_look=reading("LEC\n2089", 0.7))])
+    assert not alone.unreadable
+    assert doubted.unreadable and doubted.confidence < alone.confidence
+    assert [text for text, _ in doubted.candidates] == ["LEC-2689", "LEC-2089"]
+    # The second look is of the same frame: its crop is the frame's.
+    assert doubted.best_index == 0
+
+
+def test_scaling_a_reading_scales_its_second_look_too() -> None:
+    first = replace(reading("LEC\n2689", 0.8), second_look=reading("LEC\n2089", 0.6))
+    scaled = first.scaled(0.5)
+    assert scaled.confidence == pytest.approx(0.4)
+    assert scaled.second_look is not None
+    assert scaled.second_look.confidence == pytest.approx(0.3)

@@ -223,3 +223,17 @@ def test_a_digit_beside_the_green_strip_is_read_without_the_strip(plate_reader) 
     # read with the strip's edge beside it, it was a "6" ("LEA-6157", confidently).
     reading = _read_generated_vehicle(plate_reader, "junction-1080-seed1_LEA-5157.jpg")
     assert (reading.text, reading.format) == ("LEA-5157", "punjab")
+
+
+def test_a_digit_read_one_way_at_one_scale_and_another_at_another_is_no_sure_answer(
+    plate_reader,
+) -> None:
+    # Real Punjab plate "LEC-2089" whose "0" is open at the top right: at the first
+    # scale the network is 0.8 sure it is a "6", read smaller it is a "0". Neither is
+    # a confident answer; both go to the warden.
+    image = cv2.imread(
+        str(Path(__file__).resolve().parents[1] / "data/plates/pk/Punjab-Plates_p_12.jpg")
+    )
+    reading = plate_reader.read_crop(image)
+    assert reading.unreadable
+    assert {text for text, _ in reading.candidates} == {"LEC-2689", "LEC-2089"}
