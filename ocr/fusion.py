@@ -37,6 +37,15 @@ class FrameReading:
     def key(self) -> str:
         return canonical(self.parsed.text)
 
+    @property
+    def standing(self) -> float:
+        """The confidence once a dissenting second look is weighed, as ``fuse`` weighs
+        it for a lone frame: for choosing between readings of one frame."""
+        if self.second_look is None:
+            return self.confidence
+        total = self.confidence + self.second_look.confidence
+        return self.confidence * self.confidence / total if total > 0 else 0.0
+
     def scaled(self, factor: float) -> FrameReading:
         """The reading (and its second look) with confidences scaled by ``factor``."""
         second = self.second_look.scaled(factor) if self.second_look is not None else None

@@ -74,6 +74,11 @@ class _LayoutReading:
     # The rows read again smaller, when that read another plate.
     second_look: _LayoutReading | None = None
 
+    @property
+    def standing(self) -> float:
+        """The confidence once a dissenting second look is weighed."""
+        return self.frame().standing
+
     def frame(self) -> FrameReading:
         """The reading as one frame's, with its dissenting second look."""
         second = self.second_look.frame() if self.second_look is not None else None
@@ -173,12 +178,12 @@ class PlateReader:
         if is_too_small(image):
             return _unreadable()
         reading = self._read_plate_image(image)
-        if reading is None or reading.frame.confidence < _GOOD_ENOUGH_CONFIDENCE:
+        if reading is None or reading.frame.standing < _GOOD_ENOUGH_CONFIDENCE:
             # A loose or tilted crop, or not a crop at all (a car photo): search it like a
             # scene, which levels the rows and re-reads them with margins.
             searched = self._read_scene(image, (0, 0), plate_crop=True)
             if searched is not None and (
-                reading is None or searched.frame.confidence > reading.frame.confidence
+                reading is None or searched.frame.standing > reading.frame.standing
             ):
                 reading = searched
         return self._result([reading] if reading else [], crop_dir)
@@ -226,28 +231,26 @@ class PlateReader:
         for weight, candidate in sorted(
             zip(weights, candidates, strict=True), key=lambda item: -item[0]
         ):
-            if best is not None and best.frame.confidence >= weight:
+            if best is not None and best.frame.standing >= weight:
                 # Candidates come best first: no later one can outweigh this reading.
                 break
             reading = self._read_plate_image(candidate.crop_bgr)
             if reading is None:
                 continue
-            weighted = reading.frame.confidence * weight
-            if best is None or weighted > best.frame.confidence:
+            weighted = reading.frame.standing * weight
+            if best is None or weighted > best.frame.standing:
                 best = _CropReading(reading.frame.scaled(weight), reading.crop_bgr)
-            if best.frame.confidence >= _GOOD_ENOUGH_CONFIDENCE:
+            if best.frame.standing >= _GOOD_ENOUGH_CONFIDENCE:
                 break
         # A region shaped like a plate may be one, too close for the scene search (a
         # plate crop was read whole by read_crop already: not again).
         if (
             not plate_crop
             and _PLATE_ASPECT[0] <= width / height <= _PLATE_ASPECT[1]
-            and (best is None or best.frame.confidence < 0.9)
+            and (best is None or best.frame.standing < 0.9)
         ):
             whole = self._read_plate_image(region_bgr)
-            if whole is not None and (
-                best is None or whole.frame.confidence > best.frame.confidence
-            ):
+            if whole is not None and (best is None or whole.frame.standing > best.frame.standing):
                 best = whole
         return best
 
@@ -264,7 +267,7 @@ class PlateReader:
         # the next layout is read too unless the first is already read confidently.
         best: _LayoutReading | None = None
         for layout in layouts[:_LAYOUTS_PER_CROP]:
-            if best is not None and best.confidence >= _layout_weight(layout.score):
+            if best is not None and best.standing >= _layout_weight(layout.score):
                 # Layouts come best first: no later one can read more confidently.
                 break
             hints = tuple(colour_hints(image, layout))
@@ -273,9 +276,9 @@ class PlateReader:
                 reading = self._read_layout(
                     image, gray, variant, hints if variant is layout else None
                 )
-                if reading is not None and (best is None or reading.confidence > best.confidence):
+                if reading is not None and (best is None or reading.standing > best.standing):
                     best = reading
-            if best is not None and best.confidence >= _GOOD_ENOUGH_CONFIDENCE:
+            if best is not None and best.standing >= _GOOD_ENOUGH_CONFIDENCE:
                 break
         if best is None:
             return None

@@ -102,3 +102,11 @@ def test_scaling_a_reading_scales_its_second_look_too() -> None:
     assert scaled.confidence == pytest.approx(0.4)
     assert scaled.second_look is not None
     assert scaled.second_look.confidence == pytest.approx(0.3)
+
+
+def test_a_frames_standing_is_what_fusing_it_alone_gives() -> None:
+    first = reading("LEC\n2689", 0.86)
+    doubted = replace(first, second_look=reading("LEC\n2089", 0.7))
+    assert first.standing == pytest.approx(0.86)
+    assert doubted.standing == pytest.approx(fuse([doubted]).confidence)
+    assert doubted.standing < first.standing
