@@ -1,7 +1,8 @@
 """Camera onboarding in admin: cities, cameras with their geometry, and staff cities.
 
 Saving a camera re-validates its configuration with the engine and records the
-calibration's reprojection error and the configuration version; "Draw configuration"
+calibration's reprojection error and the configuration version, and warns of lanes whose
+plates appear too small to read; "Draw configuration"
 shows the lanes, lines, stop line, signal head and metric grid over a frame.
 """
 
@@ -21,7 +22,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
 from enforcement.camera_config import CameraConfigError
-from enforcement.camera_services import camera_to_config
+from enforcement.camera_services import camera_to_config, plate_size_warnings
 from enforcement.models import (
     CalibrationPoint,
     Camera,
@@ -170,6 +171,8 @@ class CameraAdmin(admin.ModelAdmin):
                 f"maximum {camera.max_reprojection_error_m:.2f} m; re-survey the points",
                 messages.WARNING,
             )
+        for warning in plate_size_warnings(camera_to_config(camera)):
+            self.message_user(request, f"{camera.code}: {warning}", messages.WARNING)
 
     @admin.action(description="Draw configuration over a frame")
     def draw_configuration(
@@ -224,9 +227,10 @@ class CameraAdmin(admin.ModelAdmin):
                         )
                     except CameraConfigError as exc:
                         form.add_error(None, str(exc))
-        error = None
+        error, warnings = None, []
         try:
             calibration_error_m(camera)
+            warnings = plate_size_warnings(camera_to_config(camera))
         except CameraConfigError as exc:
             error = str(exc)
         context = {
@@ -236,6 +240,7 @@ class CameraAdmin(admin.ModelAdmin):
             "title": f"Configuration of {camera.code}",
             "form": form,
             "error": error,
+            "plate_warnings": warnings,
             "png_url": reverse("admin:enforcement_camera_draw_png", args=[camera.pk]),
         }
         return TemplateResponse(request, "admin/enforcement/camera/draw.html", context)

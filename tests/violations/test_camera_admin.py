@@ -118,3 +118,47 @@ def test_a_warden_cannot_change_cameras(client, warden, configured_camera):
     assert response.status_code == 403
     configured_camera.refresh_from_db()
     assert configured_camera.speed_limit_kmh == 60.0
+
+
+def test_the_drawn_configuration_warns_when_plates_are_too_small_to_read(
+    client, operator, configured_camera
+):
+    # A 1280x720 view of an 8 m carriageway 500 px wide where it is nearest: a 325 mm
+    # plate is ~20 px wide there, far below what ANPR reads.
+    client.force_login(operator)
+
+    html = client.get(
+        reverse("admin:enforcement_camera_draw", args=[configured_camera.pk])
+    ).content.decode()
+
+    assert "ANPR: lane L1: car plates appear at most ~" in html
+
+
+def _change_form_data(response) -> dict[str, object]:
+    """The POST data of an admin change form as the page rendered it (inlines included)."""
+    data: dict[str, object] = {}
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        data.update(
+            {f"{formset.prefix}-{k}": v for k, v in formset.management_form.initial.items()}
+        )
+        forms.extend(formset.forms)
+    for form in forms:
+        for name in form.fields:
+            value = form[name].value()  # prepared as the widget renders it (JSON as text)
+            if value is not None:
+                data[form.add_prefix(name)] = value
+    return data
+
+
+def test_saving_a_camera_warns_of_lanes_whose_plates_are_too_small(
+    client, operator, configured_camera
+):
+    client.force_login(operator)
+    url = reverse("admin:enforcement_camera_change", args=[configured_camera.pk])
+
+    response = client.post(url, _change_form_data(client.get(url)), follow=True)
+
+    shown = [str(message) for message in response.context["messages"]]
+    assert any("lane L1: car plates appear at most ~" in text for text in shown), shown
