@@ -12,6 +12,9 @@ optionally ``legible``) or per-image ``.txt`` files (``file<TAB>x<TAB>y<TAB>w<TA
 of full scenes with the plate box. Crops are read as crops; scenes are read twice: from the
 true plate box (with a small margin) and from the whole image (localisation + recognition).
 
+``--plateless DIR`` reads whole images in which no plate is legible (a wide surveillance
+view, e.g. ``../shared/data/frames-pk``): any confident answer there is a false reading.
+
 Accuracy counts the best answer (the text, or the top candidate when the result is
 unreadable); ``wrong_confident`` is the share of answers above the confidence threshold
 that are wrong. The naive baseline is EasyOCR's ``readtext`` on the same crop, joined.
@@ -38,6 +41,7 @@ from ocr import get_plate_reader
 from ocr.formats import canonical, edit_distance
 from ocr.reader import PlateReader
 
+_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
 # Margin around a true plate box, as a share of its width and height.
 _BOX_MARGIN = (0.12, 0.25)
 
@@ -104,6 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "naive": [],
         "crop": [],
         "scenes": [],
+        "plateless": [],
     }
     scene_dirs = [d for folder in args.scenes for d in _sample_dirs(Path(folder))]
     scene_dirs += [_rendered_scene(spec, args.seconds, args.cache) for spec in args.render]
@@ -123,6 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for key, tally in tallies.items():
             all_tallies[key].append(tally)
         _print_set(Path(data_dir).name, tallies, scenes=scenes, show_failures=args.show_failures)
+    for folder in args.plateless:
+        tally = _run_plateless(reader, Path(folder))
+        all_tallies["plateless"].append(tally)
+        _print_plateless(tally, show_failures=args.show_failures)
     _print_result(all_tallies)
     return 0
 
@@ -228,6 +237,35 @@ def _print_set(name: str, tallies: dict[str, Tally], *, scenes: bool, show_failu
                 print(f"  miss [{tally.name}] {failure}")
 
 
+def _run_plateless(reader: PlateReader, folder: Path) -> Tally:
+    """Whole images with no legible plate: every confident answer is a false reading."""
+    tally = Tally(f"{folder.name}: no legible plate")
+    for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in _IMAGE_SUFFIXES):
+        image = cv2.imread(str(path))
+        if image is None:
+            print(f"skipped unreadable image {path}", file=sys.stderr)
+            continue
+        started = time.perf_counter()
+        reading = reader.read_track([(image, None)])
+        latency_ms = (time.perf_counter() - started) * 1000
+        # The right answer is none: an unreadable result claims no plate.
+        tally.add("", reading.text, confident=not reading.unreadable, latency_ms=latency_ms)
+    return tally
+
+
+def _print_plateless(tally: Tally, *, show_failures: bool) -> None:
+    p50, p95 = _percentiles(tally.latencies_ms)
+    print()
+    print(f"== {tally.name} ({tally.n} images) ==")
+    print(
+        f"confident (false) readings: {tally.confident} of {tally.n}   "
+        f"per image p50 {p50:.1f} ms, p95 {p95:.1f} ms"
+    )
+    if show_failures:
+        for failure in tally.failures:
+            print(f"  false reading [{tally.name}] {failure}")
+
+
 def _print_result(all_tallies: dict[str, list[Tally]]) -> None:
     def pooled(tallies: list[Tally]) -> Tally:
         total = Tally("all")
@@ -247,6 +285,7 @@ def _print_result(all_tallies: dict[str, list[Tally]]) -> None:
     crop = pooled(all_tallies["crop"])
     box = pooled(all_tallies["box"]) if all_tallies["box"] else None
     naive = pooled(all_tallies["naive"]) if all_tallies["naive"] else None
+    plateless = pooled(all_tallies["plateless"]) if all_tallies["plateless"] else None
     p50, p95 = _percentiles(main.latencies_ms)
     rec_p50, rec_p95 = _percentiles(crop.latencies_ms)
     print()
@@ -264,6 +303,7 @@ def _print_result(all_tallies: dict[str, list[Tally]]) -> None:
         f"p50_ms={p50:.1f} p95_ms={p95:.1f} "
         f"rec_p50_ms={rec_p50:.1f} "
         + (f"track_exact={scenes.rate():.3f} tracks={scenes.n} " if scenes else "")
+        + (f"plateless_false={plateless.confident} plateless={plateless.n} " if plateless else "")
         + f"n={main.n}"
     )
 
@@ -381,6 +421,12 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=[],
         help="a generated scene PRESET-RESOLUTION-sSEED, rendered unless cached (repeatable)",
     )
+    parser.add_argument(
+        "--plateless",
+        action="append",
+        default=[],
+        help="a folder of images with no legible plate (repeatable): confident answers are false",
+    )
     parser.add_argument("--seconds", type=float, default=30.0, help="length of --render scenes")
     parser.add_argument("--cache", type=Path, default=CACHE, help="where --render scenes are kept")
     parser.add_argument("--limit", type=int, default=0, help="read at most N images per folder")
@@ -396,8 +442,8 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--model-dir", default=None, help="EasyOCR weights (default: the offline package)"
     )
     args = parser.parse_args(argv)
-    if not args.data and not args.scenes and not args.render:
-        parser.error("give at least one --data, --scenes or --render")
+    if not (args.data or args.scenes or args.render or args.plateless):
+        parser.error("give at least one --data, --scenes, --render or --plateless")
     return args
 
 

@@ -237,3 +237,23 @@ def test_a_digit_read_one_way_at_one_scale_and_another_at_another_is_no_sure_ans
     reading = plate_reader.read_crop(image)
     assert reading.unreadable
     assert {text for text, _ in reading.candidates} == {"LEC-2689", "LEC-2089"}
+
+
+def test_the_benchmark_counts_confident_answers_on_plateless_images_as_false(
+    plate_reader, tmp_path, capsys
+) -> None:
+    # A real Pakistani CCTV frame with no legible plate, and a real plate crop: only the
+    # crop is read confidently, and there that is a false reading.
+    from benchmarks import anpr
+
+    data = Path(__file__).resolve().parents[1] / "data"
+    for source in (
+        data / "frames/site01_clipB_frame_000011.jpg",
+        data / "plates/pk/Punjab-Plates_111.jpg",
+    ):
+        (tmp_path / source.name).write_bytes(source.read_bytes())
+
+    assert anpr.main(["--plateless", str(tmp_path), "--no-naive"]) == 0
+
+    result = capsys.readouterr().out.strip().splitlines()[-1]
+    assert "plateless_false=1 plateless=2" in result
