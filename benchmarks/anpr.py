@@ -12,6 +12,9 @@ optionally ``legible``) or per-image ``.txt`` files (``file<TAB>x<TAB>y<TAB>w<TA
 of full scenes with the plate box. Crops are read as crops; scenes are read twice: from the
 true plate box (with a small margin) and from the whole image (localisation + recognition).
 
+``--rotate DEG`` turns every ``--data`` image by DEG degrees (counter-clockwise) before
+it is read: a camera that is rolled, or a vehicle that leans, tilts its plates.
+
 ``--plateless DIR`` reads whole images in which no plate is legible (a wide surveillance
 view, e.g. ``../shared/data/frames-pk``): any confident answer there is a false reading.
 
@@ -124,10 +127,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             return 2
         scenes = samples[0].box_xywh is not None
-        tallies = _run_set(reader, naive, samples, scenes=scenes, name=Path(data_dir).name)
+        name = Path(data_dir).name + (f" turned {args.rotate:+g} deg" if args.rotate else "")
+        tallies = _run_set(reader, naive, samples, scenes=scenes, name=name, rotate=args.rotate)
         for key, tally in tallies.items():
             all_tallies[key].append(tally)
-        _print_set(Path(data_dir).name, tallies, scenes=scenes, show_failures=args.show_failures)
+        _print_set(name, tallies, scenes=scenes, show_failures=args.show_failures)
     for folder in args.plateless:
         tally = _run_plateless(reader, Path(folder))
         all_tallies["plateless"].append(tally)
@@ -143,6 +147,7 @@ def _run_set(
     *,
     scenes: bool,
     name: str,
+    rotate: float = 0.0,
 ) -> dict[str, Tally]:
     main_tally, box_tally = (
         Tally(f"{name}: whole image" if scenes else f"{name}: crop"),
@@ -154,7 +159,10 @@ def _run_set(
         if image is None:
             print(f"skipped unreadable image {sample.image_path}", file=sys.stderr)
             continue
-        crop = _box_crop(image, sample.box_xywh) if scenes else image
+        box_xywh = sample.box_xywh
+        if rotate:
+            image, box_xywh = _turned(image, box_xywh, rotate)
+        crop = _box_crop(image, box_xywh) if scenes else image
         started = time.perf_counter()
         reading = reader.read_crop(crop)
         crop_ms = (time.perf_counter() - started) * 1000
@@ -389,6 +397,24 @@ def _load_samples(data_dir: Path) -> Iterator[Sample]:
             yield Sample(data_dir / name, text, (int(x), int(y), int(w), int(h)))
 
 
+def _turned(
+    image: np.ndarray, box_xywh: tuple[int, int, int, int] | None, degrees: float
+) -> tuple[np.ndarray, tuple[int, int, int, int] | None]:
+    """The image turned about its centre (edges replicated), and the box around the
+    turned plate box."""
+    height, width = image.shape[:2]
+    turn = cv2.getRotationMatrix2D((width / 2.0, height / 2.0), degrees, 1.0)
+    turned = cv2.warpAffine(image, turn, (width, height), borderMode=cv2.BORDER_REPLICATE)
+    if box_xywh is None:
+        return turned, None
+    x, y, w, h = box_xywh
+    corners = np.array([[x, y, 1], [x + w, y, 1], [x, y + h, 1], [x + w, y + h, 1]], float)
+    moved = corners @ turn.T
+    x1, y1 = moved.min(axis=0)
+    x2, y2 = moved.max(axis=0)
+    return turned, (int(x1), int(y1), int(np.ceil(x2 - x1)), int(np.ceil(y2 - y1)))
+
+
 def _box_crop(image: np.ndarray, box_xywh: tuple[int, int, int, int] | None) -> np.ndarray:
     if box_xywh is None:
         return image
@@ -420,6 +446,9 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="append",
         default=[],
         help="a generated scene PRESET-RESOLUTION-sSEED, rendered unless cached (repeatable)",
+    )
+    parser.add_argument(
+        "--rotate", type=float, default=0.0, help="turn every --data image by DEG degrees"
     )
     parser.add_argument(
         "--plateless",

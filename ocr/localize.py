@@ -46,6 +46,10 @@ _MIN_POSITION_PRIOR = 0.1
 # Characters at most this tall in the camera's pixels may touch their neighbours (bold
 # glyphs a pixel or two apart, blurred together); taller ones are apart.
 _MERGED_GLYPHS_MAX_SOURCE_PX = 20.0
+# A Punjab plate's year is printed smaller than its series: under this share of its
+# height; the dash before it leaves a gap over this share of the characters' height.
+_YEAR_HEIGHT_SHARE = 0.9
+_DASH_GAP_SHARE = 0.6
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,11 @@ def find_layouts(gray: np.ndarray, *, plate_crop: bool, upscale: float = 1.0) ->
         max_merged_height_px=_MERGED_GLYPHS_MAX_SOURCE_PX * upscale,
     )
     rows = _merge_rows(lines)
-    layouts = [PlateLayout((row,), _SINGLE_ROW_CEILING * _row_score(row, gray)) for row in rows]
+    layouts = [
+        PlateLayout((row,), _SINGLE_ROW_CEILING * _row_score(row, gray))
+        for row in rows
+        if not _series_then_year(row)
+    ]
     for top in rows:
         for bottom in rows:
             if _stacked(top, bottom):
@@ -285,6 +293,29 @@ def _row_score(row: TextLine, gray: np.ndarray, *, level: float | None = None) -
     # Most plates are dark characters on a light plate.
     polarity = 1.0 if row.dark_text else 0.75
     return float(count_score * (0.4 + 0.6 * regularity) * level * contrast * polarity)
+
+
+def _series_then_year(row: TextLine) -> bool:
+    """Whether a row is a Punjab plate's top row: its series, a dash, then a year of one
+    or two glyphs printed smaller (0.70-0.87 of the series' height on the real plates).
+
+    Read alone it spells a plate ("LEB" and "13" as "LEB-13", confidently) when the
+    row of digits below was missed (a tilted plate): it is never a plate by itself. A
+    one-row plate's digits after its dash are as tall as its letters.
+    """
+    boxes = row.char_boxes
+    heights = boxes[:, 3] - boxes[:, 1]
+    gaps = boxes[1:, 0] - boxes[:-1, 2]
+    wide = np.flatnonzero(gaps > _DASH_GAP_SHARE * float(np.median(heights)))
+    if len(wide) != 1:
+        return False
+    split = int(wide[0]) + 1
+    series, year = heights[:split], heights[split:]
+    return (
+        len(series) >= 2
+        and 1 <= len(year) <= 2
+        and float(year.max()) < _YEAR_HEIGHT_SHARE * float(np.median(series))
+    )
 
 
 def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:

@@ -257,3 +257,20 @@ def test_the_benchmark_counts_confident_answers_on_plateless_images_as_false(
 
     result = capsys.readouterr().out.strip().splitlines()[-1]
     assert "plateless_false=1 plateless=2" in result
+
+
+def test_a_tilted_punjab_plates_series_and_year_are_not_read_as_the_plate(
+    plate_reader, pk_crops
+) -> None:
+    # "LEB-5700" turned 12 degrees: its row of digits was missed and the top row, the
+    # series "LEB" and the year "06" printed smaller, was read as the plate "LEB-06"
+    # (0.78 sure).
+    image = pk_crops["Punjab-Plates_111.jpg"].image_bgr
+    height, width = image.shape[:2]
+    turn = cv2.getRotationMatrix2D((width / 2, height / 2), 12, 1.0)
+    tilted = cv2.warpAffine(image, turn, (width, height), borderMode=cv2.BORDER_REPLICATE)
+
+    reading = plate_reader.read_crop(tilted)
+
+    assert reading.text in ("LEB-5700", "")
+    assert "LEB-06" not in {text for text, _ in reading.candidates}
