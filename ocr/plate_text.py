@@ -47,6 +47,10 @@ _EDGE_INK_SHARE = 0.8
 _EDGE_RIM_INK = 0.1
 # A crop cut at an edge still leaves this gap (in character heights) beside the glyphs.
 _EDGE_MIN_GAP = 0.15
+# An edge blob is told from a glyph by the rows above and below the glyphs: at least this
+# many of each are needed to tell; a row keeps at least this many glyphs.
+_MIN_MARGIN_ROWS = 3
+_MIN_ROW_GLYPHS = 2
 # How far (in character heights) a glyph's centre may lie outside a segmented character
 # and still be that character (CTC peaks are placed to within one output frame).
 _STRAY_TOLERANCE = 0.15
@@ -220,14 +224,17 @@ def _cut(
     height, width = gray.shape
     first_row, end_row = rows if rows is not None else (0, height)
     x1, y1, x2, y2 = xyxy
+    top, bottom = (
+        max(first_row, int(y1 - 0.2 * char_height_px)),
+        min(end_row, int(y2 + 0.2 * char_height_px)),
+    )
+    if boxes is not None:
+        boxes = _without_edge_blobs(gray[top:bottom], boxes, top, dark=dark)
+        x1, x2 = int(boxes[:, 0].min()), int(boxes[:, 2].max())
     right_margin = margin if right_margin is None else right_margin
     left, right = (
         max(0, int(x1 - margin * char_height_px)),
         min(width, int(x2 + right_margin * char_height_px)),
-    )
-    top, bottom = (
-        max(first_row, int(y1 - 0.2 * char_height_px)),
-        min(end_row, int(y2 + 0.2 * char_height_px)),
     )
     if boxes is not None:
         low, high = _inside_edges(
@@ -255,6 +262,66 @@ def _cut(
     )
 
 
+def _without_edge_blobs(
+    band: np.ndarray, boxes: np.ndarray, band_top: int, *, dark: bool
+) -> np.ndarray:
+    """The row's character boxes without those at its ends that are the plate's edge or
+    its strip (a bolt-on frame, the blue EU strip): segmented as a tall glyph, they read
+    as a leading "E", "F" or "L".
+
+    Such a blob's ink runs on above and below the glyphs (``band``, the rows of the row's
+    crop, starting at ``band_top``, reaches past them); a glyph's stops at them (a border
+    line above or below leaves the gap before it uninked).
+    """
+    glyph_top = int(np.median(boxes[:, 1])) - band_top
+    glyph_bottom = int(np.median(boxes[:, 3])) - band_top
+    if min(glyph_top, band.shape[0] - glyph_bottom) < _MIN_MARGIN_ROWS:
+        return boxes
+    while len(boxes) > _MIN_ROW_GLYPHS and _is_edge_blob(
+        band, boxes[0], boxes[1], (glyph_top, glyph_bottom), dark
+    ):
+        boxes = boxes[1:]
+    while len(boxes) > _MIN_ROW_GLYPHS and _is_edge_blob(
+        band, boxes[-1], boxes[-2], (glyph_top, glyph_bottom), dark
+    ):
+        boxes = boxes[:-1]
+    return boxes
+
+
+def _is_edge_blob(
+    band: np.ndarray,
+    box: np.ndarray,
+    neighbour: np.ndarray,
+    glyph_rows: tuple[int, int],
+    dark: bool,
+) -> bool:
+    """Whether an end blob's ink runs on above and below the glyph rows (``glyph_rows``,
+    of ``band``) over most of its width.
+
+    Ink is judged against the plate beside it, between the blob and its ``neighbour``
+    glyph (a shadow across one end of the plate is no ink).
+    """
+    start, end = min(int(box[0]), int(neighbour[0])), max(int(box[2]), int(neighbour[2]))
+    ink = _ink_levels(band[:, start:end], dark)[0]
+    columns = slice(int(box[0]) - start, int(box[2]) - start)
+    above, below = ink[: glyph_rows[0], columns], ink[glyph_rows[1] :, columns]
+    if above.size == 0 or below.size == 0:
+        return False
+    shares = np.minimum(above.mean(axis=0), below.mean(axis=0))
+    return float(np.median(shares)) >= _EDGE_INK_SHARE
+
+
+def _ink_levels(crop: np.ndarray, dark: bool) -> tuple[np.ndarray, float, float]:
+    """Which pixels of a crop are inked (darker than halfway between the plate's and the
+    text's typical levels for ``dark`` text, else lighter), and those two levels, as ink
+    (the text's darkness, or its lightness)."""
+    ink = (255 - crop if dark else crop).astype(np.int16)
+    if ink.size == 0:
+        return ink > 0, 0.0, 0.0
+    plate_ink, text_ink = (float(level) for level in np.percentile(ink, (10, 90)))
+    return ink > (plate_ink + text_ink) / 2, plate_ink, text_ink
+
+
 def _inside_edges(
     crop: np.ndarray, first_x: int, last_x: int, *, dark: bool, gap_px: int
 ) -> tuple[int, int]:
@@ -266,12 +333,12 @@ def _inside_edges(
     and ``last_x`` bound.
     """
     width = crop.shape[1]
-    ink = (255 - crop if dark else crop).astype(np.int16)
-    if ink.size == 0:
+    if crop.size == 0:
         return 0, width
-    plate_ink, text_ink = np.percentile(ink, (10, 90))
-    share = (ink > (plate_ink + text_ink) / 2).mean(axis=0)
-    rim = np.median(ink, axis=0) > plate_ink + _EDGE_RIM_INK * (text_ink - plate_ink)
+    inked, plate_ink, text_ink = _ink_levels(crop, dark)
+    share = inked.mean(axis=0)
+    darkness = (255 - crop if dark else crop).astype(np.int16)
+    rim = np.median(darkness, axis=0) > plate_ink + _EDGE_RIM_INK * (text_ink - plate_ink)
     bounds = [0, width]
     for side, outward in enumerate(
         (range(min(first_x, width) - 1, -1, -1), range(max(last_x, 0), width))
