@@ -47,6 +47,10 @@ _EDGE_INK_SHARE = 0.8
 _EDGE_RIM_INK = 0.1
 # A crop cut at an edge still leaves this gap (in character heights) beside the glyphs.
 _EDGE_MIN_GAP = 0.15
+# Above and below the glyphs, a crop cut at the plate's border keeps this gap (in
+# character heights). Read with the border, the glyphs of a plate they nearly fill (EU)
+# come out smaller in the recogniser's input and it misreads them (a "4" read "L").
+_EDGE_MIN_GAP_Y = 0.1
 # An edge blob is told from a glyph by the rows above and below the glyphs: at least this
 # many of each are needed to tell; a row keeps at least this many glyphs.
 _MIN_MARGIN_ROWS = 3
@@ -74,6 +78,8 @@ class RowCrop:
     char_spans: tuple[tuple[float, float], ...] = ()
     # The segmented characters' height, as a fraction of the crop's width.
     char_height_frac: float = 0.0
+    # The crop before it was cut at the plate's border above or below (None: not cut).
+    uncut: np.ndarray | None = None
 
     def drop_strays(self, line: LineReading) -> LineReading:
         """Drop glyphs read between the segmented characters but on none of them, while
@@ -222,6 +228,7 @@ def _cut(
     dark: bool = True,
 ) -> RowCrop:
     height, width = gray.shape
+    uncut: np.ndarray | None = None
     first_row, end_row = rows if rows is not None else (0, height)
     x1, y1, x2, y2 = xyxy
     top, bottom = (
@@ -245,6 +252,18 @@ def _cut(
             gap_px=int(_EDGE_MIN_GAP * char_height_px),
         )
         left, right = left + low, left + high
+        # Above and below, the plate's border line (or the bumper beyond it) too: rows
+        # are the columns of the transposed crop.
+        low, high = _inside_edges(
+            gray[top:bottom, left:right].T,
+            y1 - top,
+            y2 - top,
+            dark=dark,
+            gap_px=int(_EDGE_MIN_GAP_Y * char_height_px),
+        )
+        if (low, high) != (0, bottom - top):
+            uncut = gray[top:bottom, left:right]
+        top, bottom = top + low, top + high
     crop_width = max(right - left, 1)
     span = ((x1 - left) / crop_width, (x2 - left) / crop_width)
     char_spans: tuple[tuple[float, float], ...] = ()
@@ -259,6 +278,7 @@ def _cut(
         len(char_spans),
         char_spans,
         char_height_px / crop_width,
+        uncut,
     )
 
 
@@ -325,7 +345,8 @@ def _ink_levels(crop: np.ndarray, dark: bool) -> tuple[np.ndarray, float, float]
 def _inside_edges(
     crop: np.ndarray, first_x: int, last_x: int, *, dark: bool, gap_px: int
 ) -> tuple[int, int]:
-    """The columns of a row crop between the plate's edges in its margins, as ``(start, end)``.
+    """The columns of a row crop between the plate's edges in its margins, as ``(start, end)``
+    (of a transposed crop: its rows between the plate's top and bottom borders).
 
     Read beside a glyph, an edge or a strip changes it (a "5" read "6"): the crop stops
     at it. The margin inside is kept (a character the segmentation missed may lie

@@ -23,6 +23,7 @@ from ocr.fusion import DEFAULT_MIN_CONFIDENCE, FrameReading, fuse
 from ocr.images import crop_xyxy, is_too_small, to_bgr
 from ocr.localize import PlateCandidate, PlateLayout
 from ocr.plate_text import (
+    RowCrop,
     choose_trim,
     colour_hints,
     plate_confidence,
@@ -31,7 +32,7 @@ from ocr.plate_text import (
     row_crops,
     year_from,
 )
-from ocr.recognition import LineRecogniser
+from ocr.recognition import LineReading, LineRecogniser
 
 logger = logging.getLogger(__name__)
 
@@ -276,12 +277,7 @@ class PlateReader:
     ) -> _LayoutReading | None:
         """Read one layout; ``hints`` are its colour hints when already known."""
         rows = row_crops(gray, layout)
-        lines = [
-            row.drop_strays(line)
-            for row, line in zip(
-                rows, self.recogniser.read([row.image for row in rows], _PLATE_SYMBOLS), strict=True
-            )
-        ]
+        lines = [row.drop_strays(self._read_row(row)) for row in rows]
         if hints is None:
             hints = tuple(colour_hints(image, layout))
         parsed, text_lines, ambiguous = choose_trim(rows, lines, hints)
@@ -298,6 +294,14 @@ class PlateReader:
             confidence *= _AMBIGUOUS_TRIM_FACTOR
         consistent = read_char_count(parsed) == segmented
         return _LayoutReading(parsed, confidence, char_confidences, hints, layout, consistent)
+
+    def _read_row(self, row: RowCrop) -> LineReading:
+        """Recognise a row; one cut at the plate's border above or below is read uncut too,
+        and the surer reading wins (a blurred glyph's reading can flip with the crop's
+        height: a "W" read "H"; each crop is right on plates the other misreads)."""
+        images = [row.image] if row.uncut is None else [row.image, row.uncut]
+        readings = self.recogniser.read(images, _PLATE_SYMBOLS)
+        return max(readings, key=lambda line: line.confidence)
 
     def _result(self, readings: Sequence[_CropReading], crop_dir: Path | None) -> PlateReading:
         fused = fuse([r.frame for r in readings], min_confidence=self.min_confidence)

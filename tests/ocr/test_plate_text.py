@@ -192,3 +192,17 @@ def test_a_glyph_at_a_shadowed_end_of_the_plate_stays_a_character() -> None:
     # Sindh "ATZ-972": a shadow darkens the plate left of "AT" as much as ink elsewhere.
     segmented, row = _first_row_crop(PLATES / "pk" / "Karachi-Plate_54.JPG")
     assert row.char_count == segmented == len("ATZ972")
+
+
+def test_a_row_is_cut_at_the_plate_border_above_and_below_its_glyphs() -> None:
+    # Slovak "RK492AU": the glyphs nearly fill the plate; read with its border above and
+    # below, the "4" was an "L".
+    _, row = _first_row_crop(PLATES / "openalpr" / "test_026_RK492AU.png")
+    assert row.uncut is not None
+    assert row.image.shape[0] < row.uncut.shape[0]
+    assert row.image.shape[1] == row.uncut.shape[1]
+
+
+def test_a_row_with_room_to_the_border_is_not_cut() -> None:
+    _, row = _first_row_crop(PLATES / "pk" / "Karachi-Plate_5.JPG")
+    assert row.uncut is None
