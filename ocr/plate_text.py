@@ -54,6 +54,10 @@ _EDGE_MIN_GAP_Y = 0.1
 # An edge blob is told from a glyph by the rows above and below the glyphs: at least this
 # many of each are needed to tell; a row keeps at least this many glyphs.
 _MIN_MARGIN_ROWS = 3
+# Ink in a row's margins shorter than this (in character heights) is a symbol beside
+# the plate's characters, never one of them; ink shorter than the lower bound is noise.
+_MIN_GLYPH_HEIGHT = 0.6
+_MIN_SYMBOL_HEIGHT = 0.15
 _MIN_ROW_GLYPHS = 2
 # How far (in character heights) a glyph's centre may lie outside a segmented character
 # and still be that character (CTC peaks are placed to within one output frame).
@@ -252,6 +256,14 @@ def _cut(
             gap_px=int(_EDGE_MIN_GAP * char_height_px),
         )
         left, right = left + low, left + high
+        low, high = _beside_symbols(
+            gray[top:bottom, left:right],
+            x1 - left,
+            x2 - left,
+            dark=dark,
+            char_height_px=char_height_px,
+        )
+        left, right = left + low, left + high
         # Above and below, the plate's border line (or the bumper beyond it) too: rows
         # are the columns of the transposed crop.
         low, high = _inside_edges(
@@ -280,6 +292,32 @@ def _cut(
         char_height_px / crop_width,
         uncut,
     )
+
+
+def _beside_symbols(
+    crop: np.ndarray, first_x: int, last_x: int, *, dark: bool, char_height_px: float
+) -> tuple[int, int]:
+    """The columns of a row crop short of the symbols in its margins, as ``(start, end)``.
+
+    Beside a plate's characters (``first_x`` to ``last_x``) may stand a coat of arms, a
+    country code in small letters, a sticker or a bolt: ink shorter than a character,
+    which the recogniser reads as one (a leading "E" or "P"). The crop stops before the
+    nearest such blob; one as tall as a character stays (a character the segmentation
+    missed), and so does ink touching the crop's top or bottom (the plate's border).
+    """
+    inked = _ink_levels(crop, dark)[0].astype(np.uint8)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(inked, connectivity=8)
+    gap = int(_EDGE_MIN_GAP * char_height_px)
+    start, end = 0, crop.shape[1]
+    for x, y, w, h, _ in stats[1:count]:
+        short = _MIN_SYMBOL_HEIGHT * char_height_px <= h < _MIN_GLYPH_HEIGHT * char_height_px
+        if not short or y == 0 or y + h == crop.shape[0]:
+            continue
+        if x + w <= first_x - gap:
+            start = max(start, int(x + w))
+        elif x >= last_x + gap:
+            end = min(end, int(x))
+    return start, end
 
 
 def _without_edge_blobs(

@@ -206,3 +206,11 @@ def test_a_row_is_cut_at_the_plate_border_above_and_below_its_glyphs() -> None:
 def test_a_row_with_room_to_the_border_is_not_cut() -> None:
     _, row = _first_row_crop(PLATES / "pk" / "Karachi-Plate_5.JPG")
     assert row.uncut is None
+
+
+def test_a_row_crop_stops_before_an_emblem_in_its_margin() -> None:
+    # Slovak "RK959AD": the coat of arms and "SK" left of the "R" were read as a "P".
+    _, row = _first_row_crop(PLATES / "openalpr" / "test_085_RK959AD.png")
+    height_px = row.char_height_frac * row.image.shape[1]
+    # Only the gap always left beside the glyphs (0.15 character heights) remains.
+    assert row.span[0] * row.image.shape[1] <= 0.2 * height_px
