@@ -59,6 +59,11 @@ _MIN_MARGIN_ROWS = 3
 _MIN_GLYPH_HEIGHT = 0.6
 _MIN_SYMBOL_HEIGHT = 0.15
 _MIN_ROW_GLYPHS = 2
+# A row's glyphs (their median) narrower than this share of their height are widened to
+# it before they are read, by at most this factor; a median needs this many glyphs.
+_GLYPH_ASPECT = 0.5
+_MAX_WIDENING = 1.6
+_MIN_GLYPHS_FOR_ASPECT = 3
 # How far (in character heights) a glyph's centre may lie outside a segmented character
 # and still be that character (CTC peaks are placed to within one output frame).
 _STRAY_TOLERANCE = 0.15
@@ -84,6 +89,27 @@ class RowCrop:
     char_height_frac: float = 0.0
     # The crop before it was cut at the plate's border above or below (None: not cut).
     uncut: np.ndarray | None = None
+
+    def views(self) -> list[np.ndarray]:
+        """The crops the recogniser reads: the row, and the row uncut when it was cut at
+        the plate's border; each widened when the plate's font is condensed.
+
+        The recogniser knows glyphs of common proportions: a condensed plate font (a US
+        plate's glyphs, under half as wide as tall) comes out as other glyphs (a "W" read
+        "H", a "6" read "G"), so its row is stretched to ``_GLYPH_ASPECT``.
+        """
+        images = [self.image] if self.uncut is None else [self.image, self.uncut]
+        if len(self.char_spans) < _MIN_GLYPHS_FOR_ASPECT:
+            return images
+        widths = [high - low for low, high in self.char_spans]
+        aspect = float(np.median(widths)) / max(self.char_height_frac, 1e-6)
+        factor = min(_MAX_WIDENING, _GLYPH_ASPECT / max(aspect, 1e-6))
+        if factor <= 1.0:
+            return images
+        return [
+            cv2.resize(image, None, fx=factor, fy=1.0, interpolation=cv2.INTER_CUBIC)
+            for image in images
+        ]
 
     def drop_strays(self, line: LineReading) -> LineReading:
         """Drop glyphs read between the segmented characters but on none of them, while

@@ -299,8 +299,7 @@ class PlateReader:
         """Recognise a row; one cut at the plate's border above or below is read uncut too,
         and the surer reading wins (a blurred glyph's reading can flip with the crop's
         height: a "W" read "H"; each crop is right on plates the other misreads)."""
-        images = [row.image] if row.uncut is None else [row.image, row.uncut]
-        readings = self.recogniser.read(images, _PLATE_SYMBOLS)
+        readings = self.recogniser.read(row.views(), _PLATE_SYMBOLS)
         return max(readings, key=lambda line: line.confidence)
 
     def _result(self, readings: Sequence[_CropReading], crop_dir: Path | None) -> PlateReading:

@@ -214,3 +214,17 @@ def test_a_row_crop_stops_before_an_emblem_in_its_margin() -> None:
     height_px = row.char_height_frac * row.image.shape[1]
     # Only the gap always left beside the glyphs (0.15 character heights) remains.
     assert row.span[0] * row.image.shape[1] <= 0.2 * height_px
+
+
+def test_a_row_in_a_condensed_font_is_widened_for_the_recogniser() -> None:
+    # California "WXY184": glyphs ~0.45 as wide as tall; read as they are, "W" was "H".
+    _, row = _first_row_crop(PLATES / "openalpr" / "wts-lg-000070_WXY184.png")
+    (view,) = row.views()
+    assert view.shape[0] == row.image.shape[0]
+    assert view.shape[1] > 1.05 * row.image.shape[1]
+
+
+def test_a_row_in_a_common_font_is_read_as_it_is() -> None:
+    _, row = _first_row_crop(PLATES / "pk" / "Karachi-Plate_5.JPG")
+    (view,) = row.views()
+    assert view is row.image

@@ -12,6 +12,7 @@ import pytest
 
 from enforcement.events import PlateReading
 from ocr import InvalidImageError, get_plate_reader
+from ocr.formats import canonical
 
 OPENALPR = Path(__file__).resolve().parents[1] / "data" / "plates" / "openalpr"
 
@@ -131,6 +132,11 @@ def test_a_foreign_plate_is_read_within_its_edges(plate_reader, name: str) -> No
     crop = cv2.imread(str(OPENALPR / name))
     reading = plate_reader.read_crop(crop)
     assert (reading.text or reading.candidates[0][0]) == name.split("_")[-1].removesuffix(".png")
+
+
+def test_a_plate_in_a_condensed_font_is_read(plate_reader) -> None:
+    reading = plate_reader.read_crop(cv2.imread(str(OPENALPR / "wts-lg-000070_WXY184.png")))
+    assert canonical(reading.text or reading.candidates[0][0]) == "WXY184"
 
 
 @pytest.mark.parametrize("sigma", [2.0, 4.0, 8.0])
