@@ -59,6 +59,10 @@ _MIN_MARGIN_ROWS = 3
 _MIN_GLYPH_HEIGHT = 0.6
 _MIN_SYMBOL_HEIGHT = 0.15
 _MIN_ROW_GLYPHS = 2
+# A row-end blob off the row's height by more than this share and farther than this
+# (in character heights) from the next blob is no character of the row.
+_DETACHED_HEIGHT_OFF = 0.2
+_DETACHED_GAP = 0.9
 # A row's glyphs (their median) narrower than this share of their height are widened to
 # it before they are read, by at most this factor; a median needs this many glyphs.
 _GLYPH_ASPECT = 0.5
@@ -355,21 +359,33 @@ def _without_edge_blobs(
 
     Such a blob's ink runs on above and below the glyphs (``band``, the rows of the row's
     crop, starting at ``band_top``, reaches past them); a glyph's stops at them (a border
-    line above or below leaves the gap before it uninked).
+    line above or below leaves the gap before it uninked). A blob detached from the row
+    (``_is_detached``) goes too.
     """
     glyph_top = int(np.median(boxes[:, 1])) - band_top
     glyph_bottom = int(np.median(boxes[:, 3])) - band_top
-    if min(glyph_top, band.shape[0] - glyph_bottom) < _MIN_MARGIN_ROWS:
-        return boxes
-    while len(boxes) > _MIN_ROW_GLYPHS and _is_edge_blob(
-        band, boxes[0], boxes[1], (glyph_top, glyph_bottom), dark
-    ):
+    height = float(np.median(boxes[:, 3] - boxes[:, 1]))
+    margins = min(glyph_top, band.shape[0] - glyph_bottom) >= _MIN_MARGIN_ROWS
+
+    def off_row(box: np.ndarray, neighbour: np.ndarray) -> bool:
+        return _is_detached(box, neighbour, height) or (
+            margins and _is_edge_blob(band, box, neighbour, (glyph_top, glyph_bottom), dark)
+        )
+
+    while len(boxes) > _MIN_ROW_GLYPHS and off_row(boxes[0], boxes[1]):
         boxes = boxes[1:]
-    while len(boxes) > _MIN_ROW_GLYPHS and _is_edge_blob(
-        band, boxes[-1], boxes[-2], (glyph_top, glyph_bottom), dark
-    ):
+    while len(boxes) > _MIN_ROW_GLYPHS and off_row(boxes[-1], boxes[-2]):
         boxes = boxes[:-1]
     return boxes
+
+
+def _is_detached(box: np.ndarray, neighbour: np.ndarray, height: float) -> bool:
+    """Whether an end blob is off the row's height and a character's height away from
+    the next: a plate's characters are one height and evenly spaced, so it is a piece of
+    the frame or a symbol beyond the emblem (a leading "E" read)."""
+    gap = max(int(neighbour[0]) - int(box[2]), int(box[0]) - int(neighbour[2]))
+    off_height = abs(float(box[3] - box[1]) / max(height, 1.0) - 1.0) > _DETACHED_HEIGHT_OFF
+    return off_height and gap > _DETACHED_GAP * height
 
 
 def _is_edge_blob(

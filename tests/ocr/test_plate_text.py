@@ -178,6 +178,7 @@ def _first_row_crop(path: Path) -> tuple[int, RowCrop]:
     [
         "test_012_RK291AT.png",  # the blue EU strip ("SK") segmented as a glyph
         "test_011_RK346AL.png",  # the dark frame beside the plate's left edge
+        "test_030_RK819AM.png",  # a piece of the frame, short and far left of the "R"
     ],
 )
 def test_the_plate_edge_or_strip_segmented_at_a_row_end_is_no_character(name: str) -> None:
