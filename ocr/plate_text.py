@@ -47,6 +47,27 @@ _EDGE_INK_SHARE = 0.8
 _EDGE_RIM_INK = 0.1
 # A crop cut at an edge still leaves this gap (in character heights) beside the glyphs.
 _EDGE_MIN_GAP = 0.15
+# Above and below the glyphs, a crop cut at the plate's border keeps this gap (in
+# character heights). Read with the border, the glyphs of a plate they nearly fill (EU)
+# come out smaller in the recogniser's input and it misreads them (a "4" read "L").
+_EDGE_MIN_GAP_Y = 0.1
+# An edge blob is told from a glyph by the rows above and below the glyphs: at least this
+# many of each are needed to tell; a row keeps at least this many glyphs.
+_MIN_MARGIN_ROWS = 3
+# Ink in a row's margins shorter than this (in character heights) is a symbol beside
+# the plate's characters, never one of them; ink shorter than the lower bound is noise.
+_MIN_GLYPH_HEIGHT = 0.6
+_MIN_SYMBOL_HEIGHT = 0.15
+_MIN_ROW_GLYPHS = 2
+# A row-end blob off the row's height by more than this share and farther than this
+# (in character heights) from the next blob is no character of the row.
+_DETACHED_HEIGHT_OFF = 0.2
+_DETACHED_GAP = 0.9
+# A row's glyphs (their median) narrower than this share of their height are widened to
+# it before they are read, by at most this factor; a median needs this many glyphs.
+_GLYPH_ASPECT = 0.5
+_MAX_WIDENING = 1.6
+_MIN_GLYPHS_FOR_ASPECT = 3
 # How far (in character heights) a glyph's centre may lie outside a segmented character
 # and still be that character (CTC peaks are placed to within one output frame).
 _STRAY_TOLERANCE = 0.15
@@ -73,13 +94,37 @@ class RowCrop:
     char_spans: tuple[tuple[float, float], ...] = ()
     # The segmented characters' height, as a fraction of the crop's width.
     char_height_frac: float = 0.0
+    # The crop before it was cut at the plate's border above or below (None: not cut).
+    uncut: np.ndarray | None = None
+
+    def views(self) -> list[np.ndarray]:
+        """The crops the recogniser reads: the row, and the row uncut when it was cut at
+        the plate's border; each widened when the plate's font is condensed.
+
+        The recogniser knows glyphs of common proportions: a condensed plate font (a US
+        plate's glyphs, under half as wide as tall) comes out as other glyphs (a "W" read
+        "H", a "6" read "G"), so its row is stretched to ``_GLYPH_ASPECT``.
+        """
+        images = [self.image] if self.uncut is None else [self.image, self.uncut]
+        if len(self.char_spans) < _MIN_GLYPHS_FOR_ASPECT:
+            return images
+        widths = [high - low for low, high in self.char_spans]
+        aspect = float(np.median(widths)) / max(self.char_height_frac, 1e-6)
+        factor = min(_MAX_WIDENING, _GLYPH_ASPECT / max(aspect, 1e-6))
+        if factor <= 1.0:
+            return images
+        return [
+            cv2.resize(image, None, fx=factor, fy=1.0, interpolation=cv2.INTER_CUBIC)
+            for image in images
+        ]
 
     def smaller(self) -> RowCrop:
         """The row with margin added above and below: its glyphs come out smaller in the
-        recogniser's fixed-height input, where the network sees them at another scale."""
+        recogniser's fixed-height input, where the network sees them at another scale
+        (read alone: not also uncut)."""
         pad = round(_SECOND_LOOK_PAD * self.image.shape[0])
         image = cv2.copyMakeBorder(self.image, pad, pad, 0, 0, cv2.BORDER_REPLICATE)
-        return replace(self, image=image)
+        return replace(self, image=image, uncut=None)
 
     def drop_strays(self, line: LineReading) -> LineReading:
         """Drop glyphs read between the segmented characters but on none of them, while
@@ -228,16 +273,20 @@ def _cut(
     dark: bool = True,
 ) -> RowCrop:
     height, width = gray.shape
+    uncut: np.ndarray | None = None
     first_row, end_row = rows if rows is not None else (0, height)
     x1, y1, x2, y2 = xyxy
+    top, bottom = (
+        max(first_row, int(y1 - 0.2 * char_height_px)),
+        min(end_row, int(y2 + 0.2 * char_height_px)),
+    )
+    if boxes is not None:
+        boxes = _without_edge_blobs(gray[top:bottom], boxes, top, dark=dark)
+        x1, x2 = int(boxes[:, 0].min()), int(boxes[:, 2].max())
     right_margin = margin if right_margin is None else right_margin
     left, right = (
         max(0, int(x1 - margin * char_height_px)),
         min(width, int(x2 + right_margin * char_height_px)),
-    )
-    top, bottom = (
-        max(first_row, int(y1 - 0.2 * char_height_px)),
-        min(end_row, int(y2 + 0.2 * char_height_px)),
     )
     if boxes is not None:
         low, high = _inside_edges(
@@ -248,6 +297,26 @@ def _cut(
             gap_px=int(_EDGE_MIN_GAP * char_height_px),
         )
         left, right = left + low, left + high
+        low, high = _beside_symbols(
+            gray[top:bottom, left:right],
+            x1 - left,
+            x2 - left,
+            dark=dark,
+            char_height_px=char_height_px,
+        )
+        left, right = left + low, left + high
+        # Above and below, the plate's border line (or the bumper beyond it) too: rows
+        # are the columns of the transposed crop.
+        low, high = _inside_edges(
+            gray[top:bottom, left:right].T,
+            y1 - top,
+            y2 - top,
+            dark=dark,
+            gap_px=int(_EDGE_MIN_GAP_Y * char_height_px),
+        )
+        if (low, high) != (0, bottom - top):
+            uncut = gray[top:bottom, left:right]
+        top, bottom = top + low, top + high
     crop_width = max(right - left, 1)
     span = ((x1 - left) / crop_width, (x2 - left) / crop_width)
     char_spans: tuple[tuple[float, float], ...] = ()
@@ -262,13 +331,113 @@ def _cut(
         len(char_spans),
         char_spans,
         char_height_px / crop_width,
+        uncut,
     )
+
+
+def _beside_symbols(
+    crop: np.ndarray, first_x: int, last_x: int, *, dark: bool, char_height_px: float
+) -> tuple[int, int]:
+    """The columns of a row crop short of the symbols in its margins, as ``(start, end)``.
+
+    Beside a plate's characters (``first_x`` to ``last_x``) may stand a coat of arms, a
+    country code in small letters, a sticker or a bolt: ink shorter than a character,
+    which the recogniser reads as one (a leading "E" or "P"). The crop stops before the
+    nearest such blob; one as tall as a character stays (a character the segmentation
+    missed), and so does ink touching the crop's top or bottom (the plate's border).
+    """
+    inked = _ink_levels(crop, dark)[0].astype(np.uint8)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(inked, connectivity=8)
+    gap = int(_EDGE_MIN_GAP * char_height_px)
+    start, end = 0, crop.shape[1]
+    for x, y, w, h, _ in stats[1:count]:
+        short = _MIN_SYMBOL_HEIGHT * char_height_px <= h < _MIN_GLYPH_HEIGHT * char_height_px
+        if not short or y == 0 or y + h == crop.shape[0]:
+            continue
+        if x + w <= first_x - gap:
+            start = max(start, int(x + w))
+        elif x >= last_x + gap:
+            end = min(end, int(x))
+    return start, end
+
+
+def _without_edge_blobs(
+    band: np.ndarray, boxes: np.ndarray, band_top: int, *, dark: bool
+) -> np.ndarray:
+    """The row's character boxes without those at its ends that are the plate's edge or
+    its strip (a bolt-on frame, the blue EU strip): segmented as a tall glyph, they read
+    as a leading "E", "F" or "L".
+
+    Such a blob's ink runs on above and below the glyphs (``band``, the rows of the row's
+    crop, starting at ``band_top``, reaches past them); a glyph's stops at them (a border
+    line above or below leaves the gap before it uninked). A blob detached from the row
+    (``_is_detached``) goes too.
+    """
+    glyph_top = int(np.median(boxes[:, 1])) - band_top
+    glyph_bottom = int(np.median(boxes[:, 3])) - band_top
+    height = float(np.median(boxes[:, 3] - boxes[:, 1]))
+    margins = min(glyph_top, band.shape[0] - glyph_bottom) >= _MIN_MARGIN_ROWS
+
+    def off_row(box: np.ndarray, neighbour: np.ndarray) -> bool:
+        return _is_detached(box, neighbour, height) or (
+            margins and _is_edge_blob(band, box, neighbour, (glyph_top, glyph_bottom), dark)
+        )
+
+    while len(boxes) > _MIN_ROW_GLYPHS and off_row(boxes[0], boxes[1]):
+        boxes = boxes[1:]
+    while len(boxes) > _MIN_ROW_GLYPHS and off_row(boxes[-1], boxes[-2]):
+        boxes = boxes[:-1]
+    return boxes
+
+
+def _is_detached(box: np.ndarray, neighbour: np.ndarray, height: float) -> bool:
+    """Whether an end blob is off the row's height and a character's height away from
+    the next: a plate's characters are one height and evenly spaced, so it is a piece of
+    the frame or a symbol beyond the emblem (a leading "E" read)."""
+    gap = max(int(neighbour[0]) - int(box[2]), int(box[0]) - int(neighbour[2]))
+    off_height = abs(float(box[3] - box[1]) / max(height, 1.0) - 1.0) > _DETACHED_HEIGHT_OFF
+    return off_height and gap > _DETACHED_GAP * height
+
+
+def _is_edge_blob(
+    band: np.ndarray,
+    box: np.ndarray,
+    neighbour: np.ndarray,
+    glyph_rows: tuple[int, int],
+    dark: bool,
+) -> bool:
+    """Whether an end blob's ink runs on above and below the glyph rows (``glyph_rows``,
+    of ``band``) over most of its width.
+
+    Ink is judged against the plate beside it, between the blob and its ``neighbour``
+    glyph (a shadow across one end of the plate is no ink).
+    """
+    start, end = min(int(box[0]), int(neighbour[0])), max(int(box[2]), int(neighbour[2]))
+    ink = _ink_levels(band[:, start:end], dark)[0]
+    columns = slice(int(box[0]) - start, int(box[2]) - start)
+    above, below = ink[: glyph_rows[0], columns], ink[glyph_rows[1] :, columns]
+    if above.size == 0 or below.size == 0:
+        return False
+    shares = np.minimum(above.mean(axis=0), below.mean(axis=0))
+    return float(np.median(shares)) >= _EDGE_INK_SHARE
+
+
+def _ink_levels(crop: np.ndarray, dark: bool) -> tuple[np.ndarray, float, float]:
+    """Which pixels of a crop are inked (darker than halfway between the plate's and the
+    text's typical levels for ``dark`` text, else lighter), and those two levels, as ink
+    (the text's darkness, or its lightness)."""
+    ink = (255 - crop if dark else crop).astype(np.int16)
+    if ink.size == 0:
+        return ink > 0, 0.0, 0.0
+    plate_ink, text_ink = (float(level) for level in np.percentile(ink, (10, 90)))
+    return ink > (plate_ink + text_ink) / 2, plate_ink, text_ink
 
 
 def _inside_edges(
     crop: np.ndarray, first_x: int, last_x: int, *, dark: bool, gap_px: int
 ) -> tuple[int, int]:
-    """The columns of a row crop between the plate's edges in its margins, as ``(start, end)``.
+    """The columns of a row crop between the plate's edges in its margins, as ``(start, end)``
+    (of a transposed crop: its rows between the plate's top and bottom borders).
 
     Read beside a glyph, an edge or a strip changes it (a "5" read "6"): the crop stops
     at it. The margin inside is kept (a character the segmentation missed may lie
@@ -276,12 +445,12 @@ def _inside_edges(
     and ``last_x`` bound.
     """
     width = crop.shape[1]
-    ink = (255 - crop if dark else crop).astype(np.int16)
-    if ink.size == 0:
+    if crop.size == 0:
         return 0, width
-    plate_ink, text_ink = np.percentile(ink, (10, 90))
-    share = (ink > (plate_ink + text_ink) / 2).mean(axis=0)
-    rim = np.median(ink, axis=0) > plate_ink + _EDGE_RIM_INK * (text_ink - plate_ink)
+    inked, plate_ink, text_ink = _ink_levels(crop, dark)
+    share = inked.mean(axis=0)
+    darkness = (255 - crop if dark else crop).astype(np.int16)
+    rim = np.median(darkness, axis=0) > plate_ink + _EDGE_RIM_INK * (text_ink - plate_ink)
     bounds = [0, width]
     for side, outward in enumerate(
         (range(min(first_x, width) - 1, -1, -1), range(max(last_x, 0), width))

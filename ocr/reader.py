@@ -306,12 +306,7 @@ class PlateReader:
 
     def _recognise(self, rows: Sequence[RowCrop]) -> list[LineReading]:
         """Each row's line reading, without glyphs read between its characters."""
-        return [
-            row.drop_strays(line)
-            for row, line in zip(
-                rows, self.recogniser.read([row.image for row in rows], _PLATE_SYMBOLS), strict=True
-            )
-        ]
+        return [row.drop_strays(self._read_row(row)) for row in rows]
 
     def _second_look(
         self, rows: Sequence[RowCrop], lines: Sequence[LineReading], reading: _LayoutReading
@@ -343,6 +338,13 @@ class PlateReader:
         if second == first or len(second) != len(first):
             return reading
         return replace(reading, second_look=other)
+
+    def _read_row(self, row: RowCrop) -> LineReading:
+        """Recognise a row; one cut at the plate's border above or below is read uncut too,
+        and the surer reading wins (a blurred glyph's reading can flip with the crop's
+        height: a "W" read "H"; each crop is right on plates the other misreads)."""
+        readings = self.recogniser.read(row.views(), _PLATE_SYMBOLS)
+        return max(readings, key=lambda line: line.confidence)
 
     def _result(self, readings: Sequence[_CropReading], crop_dir: Path | None) -> PlateReading:
         fused = fuse([r.frame for r in readings], min_confidence=self.min_confidence)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import cv2
 import numpy as np
 import pytest
 
+from ocr import localize
 from ocr.formats import canonical, parse_plate
 from ocr.fusion import DEFAULT_MIN_CONFIDENCE
-from ocr.plate_text import RowCrop, choose_trim, plate_confidence, refine_with_odds
+from ocr.plate_text import RowCrop, choose_trim, plate_confidence, refine_with_odds, row_crops
 from ocr.recognition import LineReading
+
+PLATES = Path(__file__).resolve().parents[1] / "data" / "plates"
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -156,3 +162,70 @@ def test_a_one_line_plate_gets_no_district_prior() -> None:
     parsed = parse_plate("LCA 152", hints=("yellow",))
     refined, _ = refine_with_odds(parsed, [line], ("yellow",))
     assert (refined.text, refined.format) == ("LCA-152", "sindh")
+
+
+def _first_row_crop(path: Path) -> tuple[int, RowCrop]:
+    """The blobs segmented in a plate crop's best row, and that row cut for reading."""
+    image = cv2.imread(str(path))
+    scale = 160 / image.shape[0]
+    gray = cv2.cvtColor(cv2.resize(image, None, fx=scale, fy=scale), cv2.COLOR_BGR2GRAY)
+    layout = localize.find_layouts(gray, plate_crop=True, upscale=scale)[0]
+    return layout.rows[0].count, row_crops(gray, layout)[0]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "test_012_RK291AT.png",  # the blue EU strip ("SK") segmented as a glyph
+        "test_011_RK346AL.png",  # the dark frame beside the plate's left edge
+        "test_030_RK819AM.png",  # a piece of the frame, short and far left of the "R"
+    ],
+)
+def test_the_plate_edge_or_strip_segmented_at_a_row_end_is_no_character(name: str) -> None:
+    segmented, row = _first_row_crop(PLATES / "openalpr" / name)
+    assert segmented == len("RK291AT") + 1
+    assert row.char_count == len("RK291AT")
+    # The crop starts at the edge, not before it (a leading "F" was read there).
+    assert row.span[0] < 0.1
+
+
+def test_a_glyph_at_a_shadowed_end_of_the_plate_stays_a_character() -> None:
+    # Sindh "ATZ-972": a shadow darkens the plate left of "AT" as much as ink elsewhere.
+    segmented, row = _first_row_crop(PLATES / "pk" / "Karachi-Plate_54.JPG")
+    assert row.char_count == segmented == len("ATZ972")
+
+
+def test_a_row_is_cut_at_the_plate_border_above_and_below_its_glyphs() -> None:
+    # Slovak "RK492AU": the glyphs nearly fill the plate; read with its border above and
+    # below, the "4" was an "L".
+    _, row = _first_row_crop(PLATES / "openalpr" / "test_026_RK492AU.png")
+    assert row.uncut is not None
+    assert row.image.shape[0] < row.uncut.shape[0]
+    assert row.image.shape[1] == row.uncut.shape[1]
+
+
+def test_a_row_with_room_to_the_border_is_not_cut() -> None:
+    _, row = _first_row_crop(PLATES / "pk" / "Karachi-Plate_5.JPG")
+    assert row.uncut is None
+
+
+def test_a_row_crop_stops_before_an_emblem_in_its_margin() -> None:
+    # Slovak "RK959AD": the coat of arms and "SK" left of the "R" were read as a "P".
+    _, row = _first_row_crop(PLATES / "openalpr" / "test_085_RK959AD.png")
+    height_px = row.char_height_frac * row.image.shape[1]
+    # Only the gap always left beside the glyphs (0.15 character heights) remains.
+    assert row.span[0] * row.image.shape[1] <= 0.2 * height_px
+
+
+def test_a_row_in_a_condensed_font_is_widened_for_the_recogniser() -> None:
+    # California "WXY184": glyphs ~0.45 as wide as tall; read as they are, "W" was "H".
+    _, row = _first_row_crop(PLATES / "openalpr" / "wts-lg-000070_WXY184.png")
+    (view,) = row.views()
+    assert view.shape[0] == row.image.shape[0]
+    assert view.shape[1] > 1.05 * row.image.shape[1]
+
+
+def test_a_row_in_a_common_font_is_read_as_it_is() -> None:
+    _, row = _first_row_crop(PLATES / "pk" / "Karachi-Plate_5.JPG")
+    (view,) = row.views()
+    assert view is row.image

@@ -12,6 +12,9 @@ import pytest
 
 from enforcement.events import PlateReading
 from ocr import InvalidImageError, get_plate_reader
+from ocr.formats import canonical
+
+OPENALPR = Path(__file__).resolve().parents[1] / "data" / "plates" / "openalpr"
 
 
 def test_it_reads_real_pakistani_plate_crops(plate_reader, pk_crops) -> None:
@@ -114,6 +117,27 @@ def test_a_foreign_plate_is_read_without_its_emblem_or_a_pakistani_rewrite(
     reading = plate_reader.read_crop(scene.image_bgr[y - my : y + h + my, x - mx : x + w + mx])
     assert (reading.text or reading.candidates[0][0]) == plate
     assert reading.format == "unknown"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "test_012_RK291AT.png",  # the blue strip was read as a leading "F"
+        "test_011_RK346AL.png",  # the frame beside the plate's edge, as a leading "E"
+        "test_026_RK492AU.png",  # read with the border above and below: "RKL92AU"
+        "test_085_RK959AD.png",  # the coat of arms left of the "R", as a leading "P"
+        "test_030_RK819AM.png",  # a piece of the frame far left of the "R", as an "E"
+    ],
+)
+def test_a_foreign_plate_is_read_within_its_edges(plate_reader, name: str) -> None:
+    crop = cv2.imread(str(OPENALPR / name))
+    reading = plate_reader.read_crop(crop)
+    assert (reading.text or reading.candidates[0][0]) == name.split("_")[-1].removesuffix(".png")
+
+
+def test_a_plate_in_a_condensed_font_is_read(plate_reader) -> None:
+    reading = plate_reader.read_crop(cv2.imread(str(OPENALPR / "wts-lg-000070_WXY184.png")))
+    assert canonical(reading.text or reading.candidates[0][0]) == "WXY184"
 
 
 @pytest.mark.parametrize("sigma", [2.0, 4.0, 8.0])
