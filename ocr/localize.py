@@ -33,6 +33,9 @@ _CROP_MARGIN_Y = 1.0
 # crop leaves room beside it for a block of up to four characters.
 _SHORT_ROW_CHARS = 5
 _SHORT_ROW_MARGIN_X = 3.0
+# Two boxes of one row overlapping by more than this share of the narrower one's width
+# are one character found twice.
+_SAME_CHARACTER_OVERLAP = 0.5
 # A single row scores at most this, so a matching two-line pair can outrank it.
 _SINGLE_ROW_CEILING = 0.85
 # The rows of a two-line plate: a long series ("LEH" beside its year) is printed
@@ -231,11 +234,26 @@ def _merge_rows(lines: list[TextLine]) -> list[TextLine]:
         for i, row in enumerate(merged):
             if _same_row(row, line):
                 boxes = np.concatenate([row.char_boxes, line.char_boxes])
-                merged[i] = TextLine(boxes[np.argsort(boxes[:, 0])], row.dark_text)
+                merged[i] = TextLine(_distinct(boxes[np.argsort(boxes[:, 0])]), row.dark_text)
                 break
         else:
             merged.append(line)
     return merged
+
+
+def _distinct(boxes: np.ndarray) -> np.ndarray:
+    """Boxes sorted left to right without those that mostly overlap the one before (one
+    character found by two thresholds): each character counts once."""
+    kept = [boxes[0]]
+    for box in boxes[1:]:
+        previous = kept[-1]
+        overlap = min(previous[2], box[2]) - max(previous[0], box[0])
+        narrower = min(previous[2] - previous[0], box[2] - box[0])
+        if overlap <= _SAME_CHARACTER_OVERLAP * narrower:
+            kept.append(box)
+        elif box[2] - box[0] > previous[2] - previous[0]:
+            kept[-1] = box
+    return np.array(kept)
 
 
 def _same_row(a: TextLine, b: TextLine) -> bool:

@@ -54,11 +54,11 @@ _EDGE_MIN_GAP_Y = 0.1
 # An edge blob is told from a glyph by the rows above and below the glyphs: at least this
 # many of each are needed to tell; a row keeps at least this many glyphs.
 _MIN_MARGIN_ROWS = 3
+_MIN_ROW_GLYPHS = 2
 # Ink in a row's margins shorter than this (in character heights) is a symbol beside
 # the plate's characters, never one of them; ink shorter than the lower bound is noise.
 _MIN_GLYPH_HEIGHT = 0.6
 _MIN_SYMBOL_HEIGHT = 0.15
-_MIN_ROW_GLYPHS = 2
 # A row-end blob off the row's height by more than this share and farther than this
 # (in character heights) from the next blob is no character of the row.
 _DETACHED_HEIGHT_OFF = 0.2
@@ -289,22 +289,9 @@ def _cut(
         min(width, int(x2 + right_margin * char_height_px)),
     )
     if boxes is not None:
-        low, high = _inside_edges(
-            gray[top:bottom, left:right],
-            x1 - left,
-            x2 - left,
-            dark=dark,
-            gap_px=int(_EDGE_MIN_GAP * char_height_px),
+        left, right = _plate_columns(
+            gray[top:bottom], (left, right), (x1, x2), dark=dark, char_height_px=char_height_px
         )
-        left, right = left + low, left + high
-        low, high = _beside_symbols(
-            gray[top:bottom, left:right],
-            x1 - left,
-            x2 - left,
-            dark=dark,
-            char_height_px=char_height_px,
-        )
-        left, right = left + low, left + high
         # Above and below, the plate's border line (or the bumper beyond it) too: rows
         # are the columns of the transposed crop.
         low, high = _inside_edges(
@@ -333,6 +320,35 @@ def _cut(
         char_height_px / crop_width,
         uncut,
     )
+
+
+def _plate_columns(
+    band: np.ndarray,
+    columns: tuple[int, int],
+    glyphs: tuple[int, int],
+    *,
+    dark: bool,
+    char_height_px: float,
+) -> tuple[int, int]:
+    """A row crop's ``columns`` of ``band`` (the crop's rows), stopped at the plate's edges
+    and before the symbols in its margins; ``glyphs`` bound the segmented characters."""
+    left, right = columns
+    low, high = _inside_edges(
+        band[:, left:right],
+        glyphs[0] - left,
+        glyphs[1] - left,
+        dark=dark,
+        gap_px=int(_EDGE_MIN_GAP * char_height_px),
+    )
+    left, right = left + low, left + high
+    low, high = _beside_symbols(
+        band[:, left:right],
+        glyphs[0] - left,
+        glyphs[1] - left,
+        dark=dark,
+        char_height_px=char_height_px,
+    )
+    return left + low, left + high
 
 
 def _beside_symbols(
@@ -413,24 +429,24 @@ def _is_edge_blob(
     glyph (a shadow across one end of the plate is no ink).
     """
     start, end = min(int(box[0]), int(neighbour[0])), max(int(box[2]), int(neighbour[2]))
-    ink = _ink_levels(band[:, start:end], dark)[0]
+    inked = _ink_levels(band[:, start:end], dark)[0]
     columns = slice(int(box[0]) - start, int(box[2]) - start)
-    above, below = ink[: glyph_rows[0], columns], ink[glyph_rows[1] :, columns]
+    above, below = inked[: glyph_rows[0], columns], inked[glyph_rows[1] :, columns]
     if above.size == 0 or below.size == 0:
         return False
     shares = np.minimum(above.mean(axis=0), below.mean(axis=0))
     return float(np.median(shares)) >= _EDGE_INK_SHARE
 
 
-def _ink_levels(crop: np.ndarray, dark: bool) -> tuple[np.ndarray, float, float]:
-    """Which pixels of a crop are inked (darker than halfway between the plate's and the
-    text's typical levels for ``dark`` text, else lighter), and those two levels, as ink
-    (the text's darkness, or its lightness)."""
+def _ink_levels(crop: np.ndarray, dark: bool) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """How inked each pixel of a crop is (its darkness for ``dark`` text, else its
+    lightness), which pixels are inked (past halfway between the plate's and the text's
+    typical levels), and those two levels."""
     ink = (255 - crop if dark else crop).astype(np.int16)
     if ink.size == 0:
-        return ink > 0, 0.0, 0.0
+        return ink > 0, ink, 0.0, 0.0
     plate_ink, text_ink = (float(level) for level in np.percentile(ink, (10, 90)))
-    return ink > (plate_ink + text_ink) / 2, plate_ink, text_ink
+    return ink > (plate_ink + text_ink) / 2, ink, plate_ink, text_ink
 
 
 def _inside_edges(
@@ -447,10 +463,9 @@ def _inside_edges(
     width = crop.shape[1]
     if crop.size == 0:
         return 0, width
-    inked, plate_ink, text_ink = _ink_levels(crop, dark)
+    inked, ink, plate_ink, text_ink = _ink_levels(crop, dark)
     share = inked.mean(axis=0)
-    darkness = (255 - crop if dark else crop).astype(np.int16)
-    rim = np.median(darkness, axis=0) > plate_ink + _EDGE_RIM_INK * (text_ink - plate_ink)
+    rim = np.median(ink, axis=0) > plate_ink + _EDGE_RIM_INK * (text_ink - plate_ink)
     bounds = [0, width]
     for side, outward in enumerate(
         (range(min(first_x, width) - 1, -1, -1), range(max(last_x, 0), width))

@@ -340,9 +340,10 @@ class PlateReader:
         return replace(reading, second_look=other)
 
     def _read_row(self, row: RowCrop) -> LineReading:
-        """Recognise a row; one cut at the plate's border above or below is read uncut too,
-        and the surer reading wins (a blurred glyph's reading can flip with the crop's
-        height: a "W" read "H"; each crop is right on plates the other misreads)."""
+        """Recognise a row from each of its views (``RowCrop.views``): one cut at the
+        plate's border above or below is read uncut too, and the surer reading wins (a
+        blurred glyph's reading can flip with the crop's height: a "W" read "H"; each
+        crop is right on plates the other misreads)."""
         readings = self.recogniser.read(row.views(), _PLATE_SYMBOLS)
         return max(readings, key=lambda line: line.confidence)
 

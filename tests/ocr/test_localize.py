@@ -13,6 +13,7 @@ from ocr import localize
 from ocr.segment import find_text_lines
 
 GENERATED = Path(__file__).resolve().parents[1] / "data" / "plates" / "generated"
+OPENALPR = Path(__file__).resolve().parents[1] / "data" / "plates" / "openalpr"
 
 
 def _iou(a, b) -> float:
@@ -205,3 +206,18 @@ def test_a_plate_high_up_in_its_vehicle_box_counts_for_less(centre_y: float, pri
     vehicle = (100.0, 200.0, 300.0, 400.0)
     candidate = (150.0, 200.0 + 200.0 * centre_y - 10.0, 250.0, 200.0 + 200.0 * centre_y + 10.0)
     assert localize.plate_position_prior(candidate, vehicle) == pytest.approx(prior)
+
+
+def test_a_character_found_by_two_thresholds_counts_once() -> None:
+    # Slovak "BB751BH": both "B"s were found by the plain and the strict threshold; the
+    # row held them twice, so the emblem read between them as an "E" was no excess.
+    crop = cv2.imread(str(OPENALPR / "test_016_BB751BH.png"))
+    upscale = 160 / crop.shape[0]
+    # Enlarged as the reader enlarges a crop.
+    image = cv2.resize(crop, None, fx=upscale, fy=upscale, interpolation=cv2.INTER_CUBIC)
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    layout = localize.find_layouts(gray, plate_crop=True, upscale=upscale)[0]
+    boxes = layout.rows[0].char_boxes
+    overlaps = np.minimum(boxes[:-1, 2], boxes[1:, 2]) - np.maximum(boxes[:-1, 0], boxes[1:, 0])
+    widths = np.minimum(boxes[:-1, 2] - boxes[:-1, 0], boxes[1:, 2] - boxes[1:, 0])
+    assert (overlaps <= 0.5 * widths).all()

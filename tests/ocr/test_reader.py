@@ -127,6 +127,7 @@ def test_a_foreign_plate_is_read_without_its_emblem_or_a_pakistani_rewrite(
         "test_026_RK492AU.png",  # read with the border above and below: "RKL92AU"
         "test_085_RK959AD.png",  # the coat of arms left of the "R", as a leading "P"
         "test_030_RK819AM.png",  # a piece of the frame far left of the "R", as an "E"
+        "test_016_BB751BH.png",  # the emblem after "BB" read as an "E"
     ],
 )
 def test_a_foreign_plate_is_read_within_its_edges(plate_reader, name: str) -> None:
