@@ -704,12 +704,8 @@ def plate_confidence(
     mean = float(np.mean(char_confidences))
     confidence = (weakest * mean) ** 0.5
     read_chars = read_char_count(parsed)
-    if parsed.is_pakistani and not parsed.format_cued:
-        # Letters-then-digits with no Pakistani colour, layout or word: a foreign plate
-        # has that shape too, so the format cannot vouch for the reading.
-        confidence *= _UNCUED_FORMAT_FACTOR
+    confidence *= format_ceiling(parsed)
     if not parsed.is_pakistani:
-        confidence *= _UNKNOWN_FORMAT_FACTOR
         text = parsed.text
         if len(text) < 4 or len(text) > 9:
             # A fragment (one row of a two-line plate) or running text, not a plate.
@@ -720,6 +716,15 @@ def plate_confidence(
     # plate was missed or something beside it was read.
     confidence *= _COUNT_MISMATCH_FACTOR ** min(2, abs(read_chars - segmented_chars))
     return float(confidence)
+
+
+def format_ceiling(parsed: ParsedPlate) -> float:
+    """The most confidence a reading can claim as far as its format can vouch for it:
+    1 for a Pakistani format its colour, layout or words confirm, less for one only its
+    shape suggests (a foreign plate has that shape too) or for no Pakistani format."""
+    if not parsed.is_pakistani:
+        return _UNKNOWN_FORMAT_FACTOR
+    return 1.0 if parsed.format_cued else _UNCUED_FORMAT_FACTOR
 
 
 def read_char_count(parsed: ParsedPlate) -> int:

@@ -26,6 +26,7 @@ from ocr.plate_text import (
     RowCrop,
     choose_trim,
     colour_hints,
+    format_ceiling,
     plate_confidence,
     read_char_count,
     refine_with_odds,
@@ -47,7 +48,8 @@ _PLATE_SYMBOLS = LETTERS + DIGITS + "- "
 _READ_HEIGHT_PX = 160
 _CANDIDATES_PER_IMAGE = 3
 _LAYOUTS_PER_CROP = 2
-# A reading this sure ends the search for other layouts or candidates (saves recognitions).
+# A reading this sure (for its format) ends the search for other layouts or candidates
+# (saves recognitions).
 _GOOD_ENOUGH_CONFIDENCE = 0.85
 # Width/height of an image that may be a plate crop itself (one- and two-line plates).
 _PLATE_ASPECT = (1.4, 6.0)
@@ -178,7 +180,7 @@ class PlateReader:
         if is_too_small(image):
             return _unreadable()
         reading = self._read_plate_image(image)
-        if reading is None or reading.frame.standing < _GOOD_ENOUGH_CONFIDENCE:
+        if reading is None or not _good_enough(reading.frame):
             # A loose or tilted crop, or not a crop at all (a car photo): search it like a
             # scene, which levels the rows and re-reads them with margins.
             searched = self._read_scene(image, (0, 0), plate_crop=True)
@@ -240,7 +242,7 @@ class PlateReader:
             weighted = reading.frame.standing * weight
             if best is None or weighted > best.frame.standing:
                 best = _CropReading(reading.frame.scaled(weight), reading.crop_bgr)
-            if best.frame.standing >= _GOOD_ENOUGH_CONFIDENCE:
+            if _good_enough(best.frame):
                 break
         # A region shaped like a plate may be one, too close for the scene search (a
         # plate crop was read whole by read_crop already: not again).
@@ -278,7 +280,7 @@ class PlateReader:
                 )
                 if reading is not None and (best is None or reading.standing > best.standing):
                     best = reading
-            if best is not None and best.standing >= _GOOD_ENOUGH_CONFIDENCE:
+            if best is not None and _good_enough(best.frame()):
                 break
         if best is None:
             return None
@@ -420,6 +422,12 @@ def _torch_threads() -> int:
     if not value.isdigit() or int(value) < 1:
         raise OcrModelError(f"{THREADS_ENV} must be a positive integer, got {value!r}")
     return int(value)
+
+
+def _good_enough(reading: FrameReading) -> bool:
+    """Whether a reading is sure enough to end the search for other layouts or candidates:
+    as sure as its format lets any reading be (a foreign plate's never is sure)."""
+    return reading.standing >= _GOOD_ENOUGH_CONFIDENCE * format_ceiling(reading.parsed)
 
 
 def _candidate_weight(score: float) -> float:
