@@ -394,16 +394,32 @@ def _without_edge_blobs(
     height = float(np.median(boxes[:, 3] - boxes[:, 1]))
     margins = min(glyph_top, band.shape[0] - glyph_bottom) >= _MIN_MARGIN_ROWS
 
-    def off_row(box: np.ndarray, neighbour: np.ndarray) -> bool:
-        return _is_detached(box, neighbour, height) or (
-            margins and _is_edge_blob(band, box, neighbour, (glyph_top, glyph_bottom), dark)
-        )
+    def off_row(box: np.ndarray, rest: np.ndarray) -> bool:
+        neighbour = rest[0] if rest[0][0] >= box[0] else rest[-1]
+        if _is_detached(box, neighbour, height):
+            return True
+        if not margins:
+            return False
+        rows = _glyph_rows_at(rest, (float(box[0]) + float(box[2])) / 2.0)
+        return _is_edge_blob(band, box, neighbour, (rows[0] - band_top, rows[1] - band_top), dark)
 
-    while len(boxes) > _MIN_ROW_GLYPHS and off_row(boxes[0], boxes[1]):
+    while len(boxes) > _MIN_ROW_GLYPHS and off_row(boxes[0], boxes[1:]):
         boxes = boxes[1:]
-    while len(boxes) > _MIN_ROW_GLYPHS and off_row(boxes[-1], boxes[-2]):
+    while len(boxes) > _MIN_ROW_GLYPHS and off_row(boxes[-1], boxes[:-1]):
         boxes = boxes[:-1]
     return boxes
+
+
+def _glyph_rows_at(boxes: np.ndarray, x: float) -> tuple[int, int]:
+    """The glyphs' top and bottom rows at column ``x``, on the lines through ``boxes``'
+    tops and bottoms: a tilted plate's row runs up or down hill, and at its ends its
+    glyphs stand above or below the row's median."""
+    centres = (boxes[:, 0] + boxes[:, 2]) / 2.0
+    if len(boxes) < 2 or float(np.ptp(centres)) == 0.0:
+        return int(np.median(boxes[:, 1])), int(np.median(boxes[:, 3]))
+    top = float(np.polyval(np.polyfit(centres, boxes[:, 1].astype(float), 1), x))
+    bottom = float(np.polyval(np.polyfit(centres, boxes[:, 3].astype(float), 1), x))
+    return round(top), round(bottom)
 
 
 def _is_detached(box: np.ndarray, neighbour: np.ndarray, height: float) -> bool:
