@@ -298,12 +298,24 @@ class PlateReader:
     ) -> _LayoutReading | None:
         """Read one layout; ``hints`` are its colour hints when already known."""
         rows = row_crops(gray, layout)
-        lines = self._recognise(rows)
+        recognised = [self._read_row(row) for row in rows]
+        lines = [row.drop_strays(line) for row, line in zip(rows, recognised, strict=True)]
         if hints is None:
             hints = tuple(colour_hints(image, layout))
         reading = _interpret(rows, lines, hints, layout)
         if reading is None or reading.confidence < _SECOND_LOOK_FROM:
             return reading
+        if reading.parsed.is_pakistani and any(
+            a.text != b.text for a, b in zip(recognised, lines, strict=True)
+        ):
+            # A glyph read between the segmented characters is an emblem or a character
+            # the segmentation missed; Pakistani plates carry no emblem between their
+            # characters ("CS-9641" was read "CS-941"): the plate with it is the other
+            # reading of this frame. (A foreign plate's emblem, a Slovak one's, is the
+            # likelier there, and its reading is no sure answer anyway.)
+            with_strays = _interpret(rows, recognised, hints, layout)
+            if with_strays is not None and _differs(reading, with_strays):
+                return replace(reading, second_look=with_strays)
         return self._second_look(rows, lines, reading)
 
     def _recognise(self, rows: Sequence[RowCrop]) -> list[LineReading]:
@@ -332,12 +344,9 @@ class PlateReader:
         for index, line in zip(unsure, smaller, strict=True):
             again[index] = line
         other = _interpret(rows, again, reading.hints, reading.layout)
-        if other is None:
-            return reading
-        first, second = canonical(reading.parsed.text), canonical(other.parsed.text)
         # A glyph lost or gained at the smaller scale is the small scale's failing (a
         # small plate's glyphs merge), not a doubt about which glyphs the plate shows.
-        if second == first or len(second) != len(first):
+        if other is None or not _differs(reading, other, same_length=True):
             return reading
         return replace(reading, second_look=other)
 
@@ -473,6 +482,12 @@ def _layout_variants(
         return [layout]
     split = localize.split_rows(gray, layout)
     return [layout] if split is None else [layout, split]
+
+
+def _differs(reading: _LayoutReading, other: _LayoutReading, *, same_length: bool = False) -> bool:
+    """Whether ``other`` spells another plate (of the same length, if asked)."""
+    first, second = canonical(reading.parsed.text), canonical(other.parsed.text)
+    return bool(second) and second != first and (len(second) == len(first) or not same_length)
 
 
 def _interpret(
