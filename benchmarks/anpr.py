@@ -14,6 +14,8 @@ true plate box (with a small margin) and from the whole image (localisation + re
 
 ``--rotate DEG`` turns every ``--data`` image by DEG degrees (counter-clockwise) before
 it is read: a camera that is rolled, or a vehicle that leans, tilts its plates.
+``--max-width PX`` shrinks every ``--data`` image wider than PX to PX wide (a plate crop:
+the plate as a far or low-resolution camera sees it).
 
 ``--plateless DIR`` reads whole images in which no plate is legible (a wide surveillance
 view, e.g. ``../shared/data/frames-pk``): any confident answer there is a false reading.
@@ -128,7 +130,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         scenes = samples[0].box_xywh is not None
         name = Path(data_dir).name + (f" turned {args.rotate:+g} deg" if args.rotate else "")
-        tallies = _run_set(reader, naive, samples, scenes=scenes, name=name, rotate=args.rotate)
+        name += f" at most {args.max_width} px wide" if args.max_width else ""
+        tallies = _run_set(
+            reader,
+            naive,
+            samples,
+            scenes=scenes,
+            name=name,
+            rotate=args.rotate,
+            max_width=args.max_width,
+        )
         for key, tally in tallies.items():
             all_tallies[key].append(tally)
         _print_set(name, tallies, scenes=scenes, show_failures=args.show_failures)
@@ -148,6 +159,7 @@ def _run_set(
     scenes: bool,
     name: str,
     rotate: float = 0.0,
+    max_width: int = 0,
 ) -> dict[str, Tally]:
     main_tally, box_tally = (
         Tally(f"{name}: whole image" if scenes else f"{name}: crop"),
@@ -162,6 +174,8 @@ def _run_set(
         box_xywh = sample.box_xywh
         if rotate:
             image, box_xywh = _turned(image, box_xywh, rotate)
+        if max_width and image.shape[1] > max_width:
+            image, box_xywh = _shrunk(image, box_xywh, max_width / image.shape[1])
         crop = _box_crop(image, box_xywh) if scenes else image
         started = time.perf_counter()
         reading = reader.read_crop(crop)
@@ -415,6 +429,19 @@ def _turned(
     return turned, (int(x1), int(y1), int(np.ceil(x2 - x1)), int(np.ceil(y2 - y1)))
 
 
+def _shrunk(
+    image: np.ndarray, box_xywh: tuple[int, int, int, int] | None, factor: float
+) -> tuple[np.ndarray, tuple[int, int, int, int] | None]:
+    """The image scaled down by ``factor`` (area averaging, as a camera's sensor sees a
+    smaller view), and its plate box with it."""
+    small = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    if box_xywh is None:
+        return small, None
+    x, y, w, h = box_xywh
+    box = (int(x * factor), int(y * factor), max(1, round(w * factor)), max(1, round(h * factor)))
+    return small, box
+
+
 def _box_crop(image: np.ndarray, box_xywh: tuple[int, int, int, int] | None) -> np.ndarray:
     if box_xywh is None:
         return image
@@ -449,6 +476,12 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--rotate", type=float, default=0.0, help="turn every --data image by DEG degrees"
+    )
+    parser.add_argument(
+        "--max-width",
+        type=int,
+        default=0,
+        help="shrink every --data image wider than PX to PX wide",
     )
     parser.add_argument(
         "--plateless",

@@ -332,3 +332,18 @@ def test_a_clear_glyph_the_segmentation_missed_leaves_the_plate_in_doubt(plate_r
 
     assert reading.text in ("CS-9641", "")
     assert "CS-9641" in {text for text, _ in reading.candidates}
+
+
+def test_the_benchmark_reads_plates_shrunk_and_turned(plate_reader, tmp_path, capsys) -> None:
+    from benchmarks import anpr
+
+    source = Path(__file__).resolve().parents[1] / "data/plates/pk/Punjab-Plates_111.jpg"
+    (tmp_path / source.name).write_bytes(source.read_bytes())
+    (tmp_path / "labels.csv").write_text(f"file,plate\n{source.name},LEB-5700\n")
+
+    args = ["--data", str(tmp_path), "--max-width", "150", "--rotate", "5", "--no-naive"]
+    assert anpr.main(args) == 0
+
+    out = capsys.readouterr().out
+    assert "turned +5 deg at most 150 px wide" in out
+    assert out.strip().splitlines()[-1].endswith("n=1")
