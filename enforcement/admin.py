@@ -8,7 +8,7 @@ shows the lanes, lines, stop line, signal head and metric grid over a frame.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
@@ -22,7 +22,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
 from enforcement.camera_config import CameraConfigError
-from enforcement.camera_services import camera_to_config, plate_size_warnings
+from enforcement.camera_services import camera_to_config, validated_plate_size_warnings
 from enforcement.models import (
     CalibrationPoint,
     Camera,
@@ -34,6 +34,9 @@ from enforcement.models import (
     StopLine,
 )
 
+if TYPE_CHECKING:
+    from enforcement.geometry import ValidatedCamera
+
 MAX_FRAME_BYTES = 12 * 1024 * 1024
 
 
@@ -44,13 +47,21 @@ def _user_city_ids(user: Any) -> set[int] | None:
     return set(City.objects.filter(staff__user_id=user.pk).values_list("id", flat=True))
 
 
-def calibration_error_m(camera: Camera) -> tuple[float, str]:
-    """Validate the camera's saved configuration with the engine: (RMS error m, version)."""
+def validated_camera(camera: Camera) -> tuple[ValidatedCamera, str]:
+    """The camera's saved configuration validated by the engine, and its version.
+
+    Raises `CameraConfigError` with the engine's message when the geometry is invalid.
+    """
     from enforcement.geometry import validate_config
 
     config = camera_to_config(camera)
-    validated = validate_config(config)
-    return float(validated.calibration.reprojection_error_m), config.version
+    return validate_config(config), config.version
+
+
+def calibration_error_m(camera: Camera) -> tuple[float, str]:
+    """Validate the camera's saved configuration with the engine: (RMS error m, version)."""
+    validated, version = validated_camera(camera)
+    return float(validated.calibration.reprojection_error_m), version
 
 
 def render_config_png(camera: Camera, frame: np.ndarray | None = None) -> bytes:
@@ -58,10 +69,9 @@ def render_config_png(camera: Camera, frame: np.ndarray | None = None) -> bytes:
 
     Raises `CameraConfigError` with the engine's message when the geometry is invalid.
     """
-    from enforcement.geometry import validate_config
     from enforcement.overlay import draw_config
 
-    validated = validate_config(camera_to_config(camera))
+    validated, _ = validated_camera(camera)
     if frame is None:
         frame = np.full((camera.height_px, camera.width_px, 3), 70, dtype=np.uint8)
     elif frame.shape[1] != camera.width_px or frame.shape[0] != camera.height_px:
@@ -152,7 +162,7 @@ class CameraAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         camera = form.instance
         try:
-            error_m, version = calibration_error_m(camera)
+            validated, version = validated_camera(camera)
         except CameraConfigError as exc:
             Camera.objects.filter(pk=camera.pk).update(reprojection_error_m=None)
             self.message_user(
@@ -161,6 +171,7 @@ class CameraAdmin(admin.ModelAdmin):
                 messages.WARNING,
             )
             return
+        error_m = float(validated.calibration.reprojection_error_m)
         Camera.objects.filter(pk=camera.pk).update(
             reprojection_error_m=error_m, config_version=version
         )
@@ -171,7 +182,7 @@ class CameraAdmin(admin.ModelAdmin):
                 f"maximum {camera.max_reprojection_error_m:.2f} m; re-survey the points",
                 messages.WARNING,
             )
-        for warning in plate_size_warnings(camera_to_config(camera)):
+        for warning in validated_plate_size_warnings(validated):
             self.message_user(request, f"{camera.code}: {warning}", messages.WARNING)
 
     @admin.action(description="Draw configuration over a frame")
@@ -229,8 +240,7 @@ class CameraAdmin(admin.ModelAdmin):
                         form.add_error(None, str(exc))
         error, warnings = None, []
         try:
-            calibration_error_m(camera)
-            warnings = plate_size_warnings(camera_to_config(camera))
+            warnings = validated_plate_size_warnings(validated_camera(camera)[0])
         except CameraConfigError as exc:
             error = str(exc)
         context = {

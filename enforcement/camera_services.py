@@ -5,6 +5,8 @@ Views, admin and commands call these functions; they hold the rules.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 
 from enforcement.camera_config import (
@@ -37,6 +39,9 @@ from enforcement.models import (
     StopLine,
 )
 
+if TYPE_CHECKING:
+    from enforcement.geometry import ValidatedCamera
+
 
 def _pairs(points: object) -> list[list[float]]:
     return [[float(x), float(y)] for x, y in points]  # type: ignore[attr-defined]
@@ -57,9 +62,15 @@ def plate_size_warnings(config: CameraConfig) -> list[str]:
     """What an operator should know before relying on this camera for ANPR: one line
     per lane whose plates appear too narrow to read (see `enforcement.plate_size`)."""
     from enforcement.geometry import validate_config
+
+    return validated_plate_size_warnings(validate_config(config))
+
+
+def validated_plate_size_warnings(validated: ValidatedCamera) -> list[str]:
+    """`plate_size_warnings` of a configuration the engine has validated already."""
     from enforcement.plate_size import MIN_READABLE_PLATE_PX, unreadable_plate_lanes
 
-    narrow = unreadable_plate_lanes(validate_config(config))
+    narrow = unreadable_plate_lanes(validated)
     return [
         f"lane {lane}: car plates appear at most ~{px:.0f} px wide (ANPR needs about "
         f"{MIN_READABLE_PLATE_PX:.0f}); expect unreadable plates for wardens to type: use a "
