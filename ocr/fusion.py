@@ -43,8 +43,7 @@ class FrameReading:
         it for a lone frame: for choosing between readings of one frame."""
         if self.second_look is None:
             return self.confidence
-        total = self.confidence + self.second_look.confidence
-        return self.confidence * self.confidence / total if total > 0 else 0.0
+        return _fused_confidence(self.key, [self, self.second_look], None)
 
     def scaled(self, factor: float) -> FrameReading:
         """The reading (and its second look) with confidences scaled by ``factor``."""
