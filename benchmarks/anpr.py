@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import statistics
 import sys
 import time
@@ -44,7 +45,7 @@ from benchmarks.detectors import CACHE, scene_dir
 from enforcement.events import PlateReading
 from ocr import get_plate_reader
 from ocr.formats import canonical, edit_distance
-from ocr.reader import PlateReader
+from ocr.reader import GLYPHS_ENV, PlateReader
 
 _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
 # Margin around a true plate box, as a share of its width and height.
@@ -100,13 +101,18 @@ class Tally:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
+    if args.no_glyphs:
+        os.environ[GLYPHS_ENV] = "0"
     reader = get_plate_reader(args.model_dir)
     reader.min_confidence = args.threshold
     started = time.perf_counter()
     _ = reader.recogniser
     load_s = time.perf_counter() - started
     naive = _NaiveEasyOcr(reader) if not args.no_naive else None
-    print(f"model load: {load_s:.2f} s   confidence threshold: {args.threshold}")
+    print(
+        f"model load: {load_s:.2f} s   confidence threshold: {args.threshold}   "
+        f"glyph classifier: {'off' if args.no_glyphs else 'on'}"
+    )
     all_tallies: dict[str, list[Tally]] = {
         "main": [],
         "box": [],
@@ -500,6 +506,11 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--no-naive", action="store_true", help="skip the naive EasyOCR baseline")
     parser.add_argument("--show-failures", action="store_true", help="list every miss")
+    parser.add_argument(
+        "--no-glyphs",
+        action="store_true",
+        help="read with the line recogniser alone (no glyph classifier), for comparison",
+    )
     parser.add_argument(
         "--model-dir", default=None, help="EasyOCR weights (default: the offline package)"
     )

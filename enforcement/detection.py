@@ -210,7 +210,7 @@ class SelectiveBackground:
                 still = cv2.bitwise_and(still, learnable)
             # Frames each pixel has stood still as foreground (saturating at 255); 0
             # where it moved or is road.
-            self._static = cv2.add(self._static, np.float64(1), mask=still)  # type: ignore[call-overload]
+            self._static = cv2.add(self._static, np.float64(1), mask=still)  # type: ignore[call-overload,unused-ignore]
             stale = cv2.compare(self._static, np.float64(self.absorb_static_frames), cv2.CMP_GT)  # type: ignore[call-overload]
             if cv2.countNonZero(stale):
                 cv2.accumulateWeighted(image, background, 0.1, mask=stale)

@@ -8,4 +8,5 @@ class InvalidImageError(ValueError):
 
 
 class OcrModelError(RuntimeError):
-    """The EasyOCR weights could not be loaded from the configured model directory."""
+    """A model's weights could not be loaded: EasyOCR's from the configured model directory,
+    or the glyph classifier's shipped with the package."""

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from enforcement.events import PlateReading
-from ocr import deskew, localize
+from ocr import deskew, glyphs, localize
 from ocr.errors import InvalidImageError, OcrModelError
 from ocr.formats import DIGITS, LETTERS, ParsedPlate, canonical
 from ocr.fusion import DEFAULT_MIN_CONFIDENCE, FrameReading, fuse
@@ -39,6 +39,8 @@ logger = logging.getLogger(__name__)
 
 MODEL_DIR_ENV = "NIGRAN_OCR_MODEL_DIR"
 THREADS_ENV = "NIGRAN_OCR_THREADS"
+# "0" reads plates with the line recogniser alone (no glyph classifier's second opinion).
+GLYPHS_ENV = "NIGRAN_OCR_GLYPHS"
 # Plate lines are small inputs: one thread per process is fastest, and several threads
 # thrash when workers share the cores (measured 4x slower with 2 threads under load).
 _DEFAULT_TORCH_THREADS = 1
@@ -116,6 +118,7 @@ class PlateReader:
         self.min_confidence = min_confidence
         self.load_time_s: float | None = None
         self._recogniser: LineRecogniser | None = None
+        self._glyphs: glyphs.GlyphClassifier | None = None
         self._easyocr: Any = None
         self._lock = threading.Lock()
 
@@ -126,6 +129,8 @@ class PlateReader:
             with self._lock:
                 if self._recogniser is None:
                     self._easyocr = self._load_easyocr()
+                    if os.environ.get(GLYPHS_ENV, "1") != "0":
+                        self._glyphs = glyphs.GlyphClassifier()
                     self._recogniser = LineRecogniser(self._easyocr)
         return self._recogniser
 
@@ -298,11 +303,16 @@ class PlateReader:
     ) -> _LayoutReading | None:
         """Read one layout; ``hints`` are its colour hints when already known."""
         rows = row_crops(gray, layout)
+        odds = self._glyph_odds(rows)
         recognised = [self._read_row(row) for row in rows]
-        lines = [row.drop_strays(line) for row, line in zip(rows, recognised, strict=True)]
+        lines = self._recognised_lines(rows, recognised, odds)
         if hints is None:
             hints = tuple(colour_hints(image, layout))
         reading = _interpret(rows, lines, hints, layout)
+        if reading is not None and not reading.consistent and self._glyphs is not None:
+            weighed = self._by_glyphs(rows, lines, reading, odds)
+            if weighed is not reading:
+                return weighed
         if reading is None or reading.confidence < _SECOND_LOOK_FROM:
             return reading
         if reading.parsed.is_pakistani and any(
@@ -316,21 +326,94 @@ class PlateReader:
             with_strays = _interpret(rows, recognised, hints, layout)
             if with_strays is not None and _differs(reading, with_strays):
                 return replace(reading, second_look=with_strays)
-        return self._second_look(rows, lines, reading)
+        return self._second_look(rows, lines, reading, odds)
 
-    def _recognise(self, rows: Sequence[RowCrop]) -> list[LineReading]:
-        """Each row's line reading, without glyphs read between its characters."""
-        return [row.drop_strays(self._read_row(row)) for row in rows]
+    def _recognised_lines(
+        self,
+        rows: Sequence[RowCrop],
+        recognised: Sequence[LineReading],
+        odds: Sequence[np.ndarray | None],
+    ) -> list[LineReading]:
+        """The rows' readings without glyphs read between their characters, each
+        character re-rated by the glyph classifier (``odds``, per row) where the reading
+        lines up with the segmented characters."""
+        lines = [row.drop_strays(line) for row, line in zip(rows, recognised, strict=True)]
+        return [
+            glyphs.with_glyph_odds(line, row_odds)
+            if row_odds is not None and row.lines_up(line)
+            else line
+            for row, line, row_odds in zip(rows, lines, odds, strict=True)
+        ]
+
+    def _glyph_odds(self, rows: Sequence[RowCrop]) -> list[np.ndarray | None]:
+        """The glyph classifier's odds of each row's segmented characters (None for a
+        year, a row without characters, or with the classifier switched off)."""
+        if self._glyphs is None:
+            return [None] * len(rows)
+        return [
+            self._glyphs.odds(
+                glyphs.character_crops(row.image, row.char_spans, row.char_height_frac)
+            )
+            if row.role != "year" and row.char_spans
+            else None
+            for row in rows
+        ]
+
+    def _by_glyphs(
+        self,
+        rows: Sequence[RowCrop],
+        lines: Sequence[LineReading],
+        reading: _LayoutReading,
+        odds: Sequence[np.ndarray | None],
+    ) -> _LayoutReading:
+        """A reading of fewer characters than were segmented, weighed against the glyph
+        classifier's reading of one character per segmented character (the recogniser's
+        decoding merges two alike characters, "55" read "5", or skips a faint one).
+
+        When the classifier's reading is the surer, it leads and the recogniser's
+        dissents, so the frame is no surer than they agree. A row read with more
+        characters than segmented is left alone: there the segmentation more likely
+        missed or merged a character, and a reading of its blobs would miss it too.
+        """
+        counts = [
+            (_alphanumerics(line), row.char_count)
+            for row, line in zip(rows, lines, strict=True)
+            if row.role != "year"
+        ]
+        if any(read > segmented for read, segmented in counts) or not any(
+            read < segmented for read, segmented in counts
+        ):
+            return reading
+        glyph_lines = [
+            glyphs.glyph_line(row_odds, row.char_spans, line.alphabet)
+            if row_odds is not None and _alphanumerics(line) < row.char_count
+            else line
+            for row, line, row_odds in zip(rows, lines, odds, strict=True)
+        ]
+        other = _interpret(rows, glyph_lines, reading.hints, reading.layout)
+        if (
+            other is None
+            or not other.consistent
+            or other.confidence <= reading.confidence
+            or not _differs(reading, other)
+        ):
+            return reading
+        return replace(other, second_look=reading)
 
     def _second_look(
-        self, rows: Sequence[RowCrop], lines: Sequence[LineReading], reading: _LayoutReading
+        self,
+        rows: Sequence[RowCrop],
+        lines: Sequence[LineReading],
+        reading: _LayoutReading,
+        odds: Sequence[np.ndarray | None],
     ) -> _LayoutReading:
         """Read again, smaller, each plate row the network was not sure of throughout.
 
         A glyph read one way at one scale and another way at another (an "0" open at
         the top read "6", then "0") was a guess: the other reading, as long as the
         first, is kept as a dissenting second look, and the frame's answer is no surer
-        than the two agree.
+        than the two agree. The glyph classifier's ``odds`` of each row stand at either
+        scale.
         """
         unsure = [
             index
@@ -340,7 +423,12 @@ class PlateReader:
         if not unsure:
             return reading
         again = list(lines)
-        smaller = self._recognise([rows[index].smaller() for index in unsure])
+        smaller_rows = [rows[index].smaller() for index in unsure]
+        smaller = self._recognised_lines(
+            smaller_rows,
+            [self._read_row(row) for row in smaller_rows],
+            [odds[index] for index in unsure],
+        )
         for index, line in zip(unsure, smaller, strict=True):
             again[index] = line
         other = _interpret(rows, again, reading.hints, reading.layout)
@@ -511,6 +599,10 @@ def _interpret(
         confidence *= _AMBIGUOUS_TRIM_FACTOR
     consistent = read_char_count(parsed) == segmented
     return _LayoutReading(parsed, confidence, char_confidences, hints, layout, consistent)
+
+
+def _alphanumerics(line: LineReading) -> int:
+    return sum(char.isalnum() for char in line.text)
 
 
 def _unreadable(*, crop_path: Path | None = None) -> PlateReading:

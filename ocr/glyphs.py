@@ -1,0 +1,208 @@
+"""A second opinion on each segmented plate character: a small glyph classifier.
+
+EasyOCR's line recogniser reads text of common fonts; plate fonts fool it in ways no
+plate format can undo on a foreign plate: a California "5" is an "S" to it at 0.98, a
+Texas "W" an "H", a condensed "6" a "G". Segmentation already cuts each character out
+(``RowCrop.char_spans``); this classifier, trained on glyphs of many fonts rendered as
+segmentation cuts them (``python -m fixtures.train_glyphs``), rates each one on its own,
+and its odds are weighed with the recogniser's where the two line up (``with_glyph_odds``).
+
+The weights ship in ``ocr/models/glyphs.pt`` (a few hundred kB) and load once per
+process with the plate reader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+from torch import nn
+
+from ocr.errors import OcrModelError
+from ocr.formats import DIGITS, LETTERS
+from ocr.recognition import LineReading
+
+GLYPH_SYMBOLS = DIGITS + LETTERS
+# The classifier's last class: a cut that is no one character (part of one, two run
+# together, the plate's edge, bare ground).
+NO_CHARACTER = len(GLYPH_SYMBOLS)
+INPUT_PX = 32
+WEIGHTS_PATH = Path(__file__).resolve().parent / "models" / "glyphs.pt"
+# Columns added on each side of a segmented character, in character heights (a blob's
+# box can miss a faint stroke at its edge).
+CUT_PAD = 0.06
+
+
+class GlyphNet(nn.Module):
+    """Three convolution stages and a linear head: ``(N, 1, 32, 32)`` -> ``(N, 37)`` logits
+    (``GLYPH_SYMBOLS`` and ``NO_CHARACTER``)."""
+
+    def __init__(self, classes: int = len(GLYPH_SYMBOLS) + 1) -> None:
+        super().__init__()
+
+        def stage(inputs: int, outputs: int) -> nn.Sequential:
+            return nn.Sequential(
+                nn.Conv2d(inputs, outputs, 3, padding=1, bias=False),
+                nn.BatchNorm2d(outputs),
+                nn.ReLU(inplace=True),
+                nn.Conv2d(outputs, outputs, 3, padding=1, bias=False),
+                nn.BatchNorm2d(outputs),
+                nn.ReLU(inplace=True),
+                nn.MaxPool2d(2),
+            )
+
+        self.features = nn.Sequential(stage(1, 16), stage(16, 32), stage(32, 64))
+        self.head = nn.Sequential(
+            nn.Flatten(),
+            nn.Dropout(0.3),
+            nn.Linear(64 * 4 * 4, 128),
+            nn.ReLU(inplace=True),
+            nn.Linear(128, classes),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))
+
+
+def glyph_input(crop_gray: np.ndarray) -> np.ndarray:
+    """A character crop as the classifier sees it: ``(32, 32)`` uint8, aspect kept, dark
+    ink on a light ground, contrast stretched.
+
+    The crop is one segmented character's columns over its row's full height (the row
+    crop holds the characters with a margin above and below).
+    """
+    gray = crop_gray if crop_gray.ndim == 2 else cv2.cvtColor(crop_gray, cv2.COLOR_BGR2GRAY)
+    low, high = np.percentile(gray, (2, 98))
+    stretched = np.clip((gray.astype(np.float32) - low) * (255.0 / max(high - low, 8.0)), 0, 255)
+    if _light_ink(stretched):
+        stretched = 255.0 - stretched
+    height, width = stretched.shape
+    scale = INPUT_PX / max(height, width, 1)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    resized = cv2.resize(stretched, size, interpolation=cv2.INTER_AREA)
+    canvas = np.full((INPUT_PX, INPUT_PX), 255.0, dtype=np.float32)
+    top, left = (INPUT_PX - size[1]) // 2, (INPUT_PX - size[0]) // 2
+    canvas[top : top + size[1], left : left + size[0]] = resized
+    return canvas.astype(np.uint8)
+
+
+def _light_ink(gray: np.ndarray) -> bool:
+    """Whether the character is lighter than its ground: the rows above and below it
+    (the row crop's margins, mostly ground) are nearer the crop's dark extreme than its
+    light one."""
+    rows = max(1, gray.shape[0] // 8)
+    ground = float(np.median(np.concatenate([gray[:rows].ravel(), gray[-rows:].ravel()])))
+    dark, light = np.percentile(gray, (5, 95))
+    return ground - dark < light - ground
+
+
+def character_crops(
+    row_gray: np.ndarray, char_spans: Sequence[tuple[float, float]], char_height_frac: float
+) -> list[np.ndarray]:
+    """Each segmented character of a row crop: its columns, padded by ``CUT_PAD``.
+
+    ``char_spans`` and ``char_height_frac`` are fractions of the crop's width (as
+    ``RowCrop`` keeps them).
+    """
+    width = row_gray.shape[1]
+    pad = CUT_PAD * char_height_frac * width
+    crops = []
+    for low, high in char_spans:
+        left = max(0, int(low * width - pad))
+        right = min(width, int(np.ceil(high * width + pad)))
+        crops.append(row_gray[:, left : max(right, left + 1)])
+    return crops
+
+
+class GlyphClassifier:
+    """The trained ``GlyphNet``: per-character odds over ``GLYPH_SYMBOLS``."""
+
+    def __init__(self, weights_path: Path = WEIGHTS_PATH) -> None:
+        self.model = GlyphNet()
+        try:
+            state = torch.load(weights_path, map_location="cpu", weights_only=True)
+        except (FileNotFoundError, RuntimeError) as error:
+            raise OcrModelError(
+                f"could not load the glyph classifier from {weights_path} ({error}); "
+                "reinstall nigran or retrain it with python -m fixtures.train_glyphs"
+            ) from error
+        self.model.load_state_dict(
+            {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
+        )
+        self.model.eval()
+
+    def odds(self, crops: Sequence[np.ndarray]) -> np.ndarray:
+        """``(N, 36)`` probabilities, one row per character crop (in ``GLYPH_SYMBOLS``).
+
+        What the classifier takes for no one character it has no opinion on: that
+        share is spread evenly over the symbols.
+        """
+        if not crops:
+            return np.zeros((0, len(GLYPH_SYMBOLS)), dtype=np.float32)
+        batch = np.stack([glyph_input(crop) for crop in crops]).astype(np.float32)
+        tensor = torch.from_numpy(batch[:, None] / 127.5 - 1.0)
+        with torch.inference_mode():
+            probs = torch.softmax(self.model(tensor), dim=1).numpy()
+        symbols, undecided = probs[:, :NO_CHARACTER], probs[:, NO_CHARACTER:]
+        return symbols + undecided / NO_CHARACTER
+
+
+def with_glyph_odds(line: LineReading, odds: np.ndarray) -> LineReading:
+    """The line with each alphanumeric character re-rated by the glyph classifier too.
+
+    ``odds`` holds one row of ``GLYPH_SYMBOLS`` probabilities per alphanumeric character
+    of ``line``, in order (the caller checked that they line up with the segmented
+    characters). Each character's odds become the geometric mean of the recogniser's
+    and the classifier's, renormalised (neither is independent evidence: both look at
+    the same pixels): where the two agree the character stands, where they differ the
+    stronger wins with the confidence left to it, so a character the two see
+    differently is no sure answer.
+    """
+    positions = [i for i, char in enumerate(line.text) if char.isalnum()]
+    if len(positions) != len(odds) or not positions:
+        return line
+    columns = np.array([line.alphabet.find(symbol) for symbol in GLYPH_SYMBOLS])
+    known = columns >= 0
+    probs = line.char_probs.copy()
+    text = list(line.text)
+    confidences = list(line.char_confidences)
+    for row, index in enumerate(positions):
+        pooled = np.sqrt(probs[index, columns[known]] * odds[row, known])
+        total = float(pooled.sum())
+        if total <= 0.0:
+            continue
+        pooled /= total
+        # The line's other symbols (a dash, a space) keep none of this character's odds.
+        probs[index] = 0.0
+        probs[index, columns[known]] = pooled
+        best = int(np.argmax(pooled))
+        text[index] = GLYPH_SYMBOLS[int(np.flatnonzero(known)[best])]
+        confidences[index] = float(pooled[best])
+    return replace(line, text="".join(text), char_confidences=tuple(confidences), char_probs=probs)
+
+
+def glyph_line(
+    odds: np.ndarray, char_spans: Sequence[tuple[float, float]], alphabet: str
+) -> LineReading:
+    """A row read by the glyph classifier alone: one character per segmented character.
+
+    For a row the recogniser's reading does not line up with (two alike characters
+    merged by its decoding, "55" read "5"; a faint character skipped).
+    """
+    columns = [alphabet.find(symbol) for symbol in GLYPH_SYMBOLS]
+    probs = np.zeros((len(odds), len(alphabet)), dtype=np.float32)
+    for symbol, column in enumerate(columns):
+        if column >= 0:
+            probs[:, column] = odds[:, symbol]
+    best = odds.argmax(axis=1)
+    return LineReading(
+        "".join(GLYPH_SYMBOLS[i] for i in best),
+        tuple(float(odds[row, i]) for row, i in enumerate(best)),
+        probs,
+        alphabet,
+        tuple((low + high) / 2 for low, high in char_spans),
+    )

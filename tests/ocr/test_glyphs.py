@@ -1,0 +1,168 @@
+"""The glyph classifier: each segmented plate character rated on its own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import matplotlib
+import numpy as np
+import pytest
+
+from fixtures.glyphs import dataset, plate_fonts
+from ocr import localize
+from ocr.formats import canonical
+from ocr.glyphs import (
+    GLYPH_SYMBOLS,
+    INPUT_PX,
+    NO_CHARACTER,
+    GlyphClassifier,
+    character_crops,
+    glyph_input,
+    glyph_line,
+    with_glyph_odds,
+)
+from ocr.plate_text import RowCrop, row_crops
+from ocr.recognition import LineReading
+
+OPENALPR = Path(__file__).resolve().parents[1] / "data" / "plates" / "openalpr"
+ALPHABET = "0123456789-ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+@pytest.fixture(scope="module")
+def classifier() -> GlyphClassifier:
+    return GlyphClassifier()
+
+
+def _row(name: str) -> RowCrop:
+    image = cv2.imread(str(OPENALPR / name))
+    scale = 160 / image.shape[0]
+    gray = cv2.cvtColor(cv2.resize(image, None, fx=scale, fy=scale), cv2.COLOR_BGR2GRAY)
+    layout = localize.find_layouts(gray, plate_crop=True, upscale=scale)[0]
+    return row_crops(gray, layout)[0]
+
+
+def _classified(classifier: GlyphClassifier, row: RowCrop) -> str:
+    crops = character_crops(row.image, row.char_spans, row.char_height_frac)
+    return "".join(GLYPH_SYMBOLS[i] for i in classifier.odds(crops).argmax(axis=1))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "wts-lg-000124_5NCP692.png",  # the recogniser: "SNCP692"
+        "wts-lg-000144_CWW2245.png",  # the recogniser: "CHH2245"
+        "test_026_RK492AU.png",
+        "test_011_RK346AL.png",
+        "test_016_BB751BH.png",
+    ],
+)
+def test_the_segmented_characters_of_a_real_plate_are_classified(classifier, name) -> None:
+    assert _classified(classifier, _row(name)) == name.split("_")[-1].removesuffix(".png")
+
+
+def test_a_cut_that_is_no_character_gets_no_opinion(classifier) -> None:
+    row = _row("test_016_BB751BH.png")
+    crops = character_crops(row.image, row.char_spans, row.char_height_frac)
+    # The left third of the "B", and the "7" and "5" run together.
+    height, width = crops[0].shape
+    part = crops[0][:, : width // 3]
+    pair = np.hstack([crops[3], crops[4]])
+    for crop in (part, pair):
+        assert classifier.odds([crop]).max() < 0.5
+
+
+def test_light_characters_on_a_dark_ground_come_out_as_dark_on_light() -> None:
+    row = _row("wts-lg-000124_5NCP692.png")
+    crop = character_crops(row.image, row.char_spans, row.char_height_frac)[0]
+    upright, inverted = glyph_input(crop), glyph_input(255 - crop)
+    assert float(np.mean(np.abs(upright.astype(int) - inverted.astype(int)))) < 12
+    # Ink dark, ground light: the corners are ground.
+    assert upright[0, 0] > 200 and upright.min() < 60
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (5, 80), (200, 3), (64, 40, 3)])
+def test_any_crop_becomes_one_square_input(shape) -> None:
+    crop = np.random.default_rng(0).integers(0, 255, size=shape, dtype=np.uint8)
+    assert glyph_input(crop).shape == (INPUT_PX, INPUT_PX)
+
+
+def _line(text: str, best: dict[int, tuple[str, float]]) -> LineReading:
+    """A line read as ``text``; ``best`` gives a character's odds split with another."""
+    probs = np.zeros((len(text), len(ALPHABET)))
+    confidences = []
+    for i, char in enumerate(text):
+        other, share = best.get(i, (char, 1.0))
+        probs[i, ALPHABET.index(char)] += share
+        probs[i, ALPHABET.index(other)] += 1.0 - share
+        confidences.append(share)
+    return LineReading(text, tuple(confidences), probs, ALPHABET, ())
+
+
+def _odds(text: str, best: dict[int, tuple[str, float]]) -> np.ndarray:
+    odds = np.full((len(text), len(GLYPH_SYMBOLS)), 1e-4)
+    for i, char in enumerate(text):
+        other, share = best.get(i, (char, 1.0))
+        odds[i, GLYPH_SYMBOLS.index(other)] = share
+        odds[i, GLYPH_SYMBOLS.index(char)] = 1.0 - share if other != char else share
+    return odds / odds.sum(axis=1, keepdims=True)
+
+
+def test_a_character_the_classifier_sees_clearly_otherwise_is_rewritten() -> None:
+    # The recogniser's California "5": an "S" at 0.98; the classifier: a "5" at 0.999.
+    line = _line("SCJP303", {0: ("5", 0.98)})
+    checked = with_glyph_odds(line, _odds("SCJP303", {0: ("5", 0.999)}))
+    assert checked.text == "5CJP303"
+    assert checked.char_confidences[0] < 0.98
+
+
+def test_characters_both_see_alike_stand_and_grow_surer() -> None:
+    line = _line("FB5X8T", {1: ("8", 0.6)})
+    checked = with_glyph_odds(line, _odds("FB5X8T", {}))
+    assert checked.text == "FB5X8T"
+    assert checked.char_confidences[1] > 0.99
+
+
+def test_a_character_both_doubt_is_left_in_doubt() -> None:
+    line = _line("HTC249", {0: ("W", 0.7)})
+    checked = with_glyph_odds(line, _odds("HTC249", {0: ("W", 0.7)}))
+    assert checked.char_confidences[0] < 0.9
+
+
+def test_separators_keep_their_place_and_odds_of_other_lengths_change_nothing() -> None:
+    # The recogniser's Texas "W": an "H" at 0.9.
+    line = _line("CHH-2245", {1: ("W", 0.9), 2: ("W", 0.9)})
+    checked = with_glyph_odds(line, _odds("CWW2245", {}))
+    assert checked.text == "CWW-2245"
+    assert with_glyph_odds(line, _odds("CWW224", {})) == line
+
+
+def test_a_row_read_by_the_classifier_alone_has_one_character_per_segmented_one() -> None:
+    spans = ((0.05, 0.15), (0.2, 0.3), (0.35, 0.45))
+    line = glyph_line(_odds("S55", {0: ("5", 0.9)}), spans, ALPHABET)
+    assert line.text == "555"
+    assert line.char_x == (0.1, 0.25, 0.4)
+    assert line.best_in(0, "S5")[0] == "5"
+
+
+def test_a_californian_5_the_recogniser_reads_as_an_s_is_read_as_a_5(
+    plate_reader, monkeypatch
+) -> None:
+    crop = cv2.imread(str(OPENALPR / "wts-lg-000120_5CJP303.png"))
+    reading = plate_reader.read_crop(crop)
+    assert canonical(reading.text or reading.candidates[0][0]) == "5CJP303"
+    monkeypatch.setattr(plate_reader, "_glyphs", None)
+    alone = plate_reader.read_crop(crop)
+    assert canonical(alone.text or alone.candidates[0][0]) == "SCJP303"
+
+
+def test_synthetic_characters_are_square_inputs_with_balanced_labels() -> None:
+    fonts = plate_fonts([Path(matplotlib.get_data_path()) / "fonts" / "ttf"])
+    assert any(font.name == "DejaVuSans-Bold.ttf" for font in fonts)
+    images, labels = dataset(fonts, 360, seed=3)
+    again, _ = dataset(fonts, 360, seed=3)
+    assert images.shape == (360, INPUT_PX, INPUT_PX) and images.dtype == np.uint8
+    assert np.array_equal(images, again)
+    # Every symbol, and cuts that are no one character.
+    assert set(labels.tolist()) == set(range(len(GLYPH_SYMBOLS) + 1))
+    assert 0.05 < float(np.mean(labels == NO_CHARACTER)) < 0.3
