@@ -281,7 +281,8 @@ def _best_split(lines: list[str], cues: set[str]) -> _Split | None:
 
 
 def _two_line_splits(top: str, bottom: str, *, require_year: bool = False) -> list[_Split]:
-    """Punjab: 2-3 series letters and an optional 2-digit year on top, 1-4 digits below.
+    """Punjab: 2-3 series letters and an optional 2-digit year on top, 1-4 digits below
+    (``require_year``: a two-line plate read as one line, whose year must read as digits).
 
     One letter over a digit is not a Punjab plate (no series is one letter): in a scene
     it is a fragment of other text, a badge or a sign, and must not pass as one.
@@ -297,6 +298,11 @@ def _two_line_splits(top: str, bottom: str, *, require_year: bool = False) -> li
         letters = to_block(top[:n_letters], LETTERS)
         year = to_block(year_part, DIGITS) if year_part else ("", 0)
         if letters is None or year is None:
+            continue
+        if require_year and year[1]:
+            # On one line, the year is the only sign of a two-line plate: a "year" that
+            # had to be rewritten into digits is no such sign ("ICDL 4461", a Texas
+            # "CDL-4461" read with the plate's edge, is no "IC-4461" of year "01").
             continue
         corrections = letters[1] + year[1] + digits[1]
         splits.append(_Split(letters[0], year[0], digits[0], "", corrections, two_line=True))

@@ -152,3 +152,11 @@ def test_a_foreign_reading_writes_a_round_glyph_between_digits_as_zero(raw: str,
 def test_one_letter_over_digits_is_no_punjab_plate(raw: str) -> None:
     # No Punjab series is one letter: such a pair of rows in a scene is other text.
     assert not parse_plate(raw).is_pakistani
+
+
+def test_a_year_that_had_to_be_rewritten_does_not_make_one_line_a_punjab_plate() -> None:
+    # A Texas "CDL-4461" read with the plate's edge: "DL" is no year "01".
+    assert parse_plate("ICDL 4461").format == "unknown"
+    # A two-line plate read as one line, its year read as digits, still is one.
+    parsed = parse_plate("LEB06 5700")
+    assert (parsed.text, parsed.year, parsed.format) == ("LEB-5700", "06", "punjab")
