@@ -310,7 +310,7 @@ class PlateReader:
             hints = tuple(colour_hints(image, layout))
         reading = _interpret(rows, lines, hints, layout)
         if reading is not None and not reading.consistent and self._glyphs is not None:
-            weighed = self._by_glyphs(rows, lines, reading, odds)
+            weighed = _weighed_by_glyphs(rows, lines, reading, odds)
             if weighed is not reading:
                 return weighed
         if reading is None or reading.confidence < _SECOND_LOOK_FROM:
@@ -358,47 +358,6 @@ class PlateReader:
             else None
             for row in rows
         ]
-
-    def _by_glyphs(
-        self,
-        rows: Sequence[RowCrop],
-        lines: Sequence[LineReading],
-        reading: _LayoutReading,
-        odds: Sequence[np.ndarray | None],
-    ) -> _LayoutReading:
-        """A reading of fewer characters than were segmented, weighed against the glyph
-        classifier's reading of one character per segmented character (the recogniser's
-        decoding merges two alike characters, "55" read "5", or skips a faint one).
-
-        When the classifier's reading is the surer, it leads and the recogniser's
-        dissents, so the frame is no surer than they agree. A row read with more
-        characters than segmented is left alone: there the segmentation more likely
-        missed or merged a character, and a reading of its blobs would miss it too.
-        """
-        counts = [
-            (_alphanumerics(line), row.char_count)
-            for row, line in zip(rows, lines, strict=True)
-            if row.role != "year"
-        ]
-        if any(read > segmented for read, segmented in counts) or not any(
-            read < segmented for read, segmented in counts
-        ):
-            return reading
-        glyph_lines = [
-            glyphs.glyph_line(row_odds, row.char_spans, line.alphabet)
-            if row_odds is not None and _alphanumerics(line) < row.char_count
-            else line
-            for row, line, row_odds in zip(rows, lines, odds, strict=True)
-        ]
-        other = _interpret(rows, glyph_lines, reading.hints, reading.layout)
-        if (
-            other is None
-            or not other.consistent
-            or other.confidence <= reading.confidence
-            or not _differs(reading, other)
-        ):
-            return reading
-        return replace(other, second_look=reading)
 
     def _second_look(
         self,
@@ -599,6 +558,47 @@ def _interpret(
         confidence *= _AMBIGUOUS_TRIM_FACTOR
     consistent = read_char_count(parsed) == segmented
     return _LayoutReading(parsed, confidence, char_confidences, hints, layout, consistent)
+
+
+def _weighed_by_glyphs(
+    rows: Sequence[RowCrop],
+    lines: Sequence[LineReading],
+    reading: _LayoutReading,
+    odds: Sequence[np.ndarray | None],
+) -> _LayoutReading:
+    """A reading of fewer characters than were segmented, weighed against the glyph
+    classifier's reading of one character per segmented character (the recogniser's
+    decoding merges two alike characters, "55" read "5", or skips a faint one).
+
+    When the classifier's reading is the surer, it leads and the recogniser's
+    dissents, so the frame is no surer than they agree. A row read with more
+    characters than segmented is left alone: there the segmentation more likely
+    missed or merged a character, and a reading of its blobs would miss it too.
+    """
+    counts = [
+        (_alphanumerics(line), row.char_count)
+        for row, line in zip(rows, lines, strict=True)
+        if row.role != "year"
+    ]
+    if any(read > segmented for read, segmented in counts) or not any(
+        read < segmented for read, segmented in counts
+    ):
+        return reading
+    glyph_lines = [
+        glyphs.glyph_line(row_odds, row.char_spans, line.alphabet)
+        if row_odds is not None and _alphanumerics(line) < row.char_count
+        else line
+        for row, line, row_odds in zip(rows, lines, odds, strict=True)
+    ]
+    other = _interpret(rows, glyph_lines, reading.hints, reading.layout)
+    if (
+        other is None
+        or not other.consistent
+        or other.confidence <= reading.confidence
+        or not _differs(reading, other)
+    ):
+        return reading
+    return replace(other, second_look=reading)
 
 
 def _alphanumerics(line: LineReading) -> int:
