@@ -13,6 +13,7 @@ process with the plate reader.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -33,8 +34,9 @@ NO_CHARACTER = len(GLYPH_SYMBOLS)
 INPUT_PX = 32
 WEIGHTS_PATH = Path(__file__).resolve().parent / "models" / "glyphs.pt"
 # Columns added on each side of a segmented character, in character heights (a blob's
-# box can miss a faint stroke at its edge).
+# box can miss a faint stroke at its edge), and rows above and below it.
 CUT_PAD = 0.06
+_CUT_MARGIN_Y = 0.2
 
 
 class GlyphNet(nn.Module):
@@ -68,17 +70,18 @@ class GlyphNet(nn.Module):
         return self.head(self.features(x))
 
 
-def glyph_input(crop_gray: np.ndarray) -> np.ndarray:
+def glyph_input(crop_gray: np.ndarray, *, light_ink: bool | None = None) -> np.ndarray:
     """A character crop as the classifier sees it: ``(32, 32)`` uint8, aspect kept, dark
     ink on a light ground, contrast stretched.
 
     The crop is one segmented character's columns over its row's full height (the row
-    crop holds the characters with a margin above and below).
+    crop holds the characters with a margin above and below). ``light_ink`` says
+    whether its ink is lighter than its ground (None: judged from the crop alone).
     """
     gray = crop_gray if crop_gray.ndim == 2 else cv2.cvtColor(crop_gray, cv2.COLOR_BGR2GRAY)
     low, high = np.percentile(gray, (2, 98))
     stretched = np.clip((gray.astype(np.float32) - low) * (255.0 / max(high - low, 8.0)), 0, 255)
-    if _light_ink(stretched):
+    if light_ink if light_ink is not None else is_light_ink(stretched):
         stretched = 255.0 - stretched
     height, width = stretched.shape
     scale = INPUT_PX / max(height, width, 1)
@@ -90,32 +93,34 @@ def glyph_input(crop_gray: np.ndarray) -> np.ndarray:
     return canvas.astype(np.uint8)
 
 
-def _light_ink(gray: np.ndarray) -> bool:
-    """Whether the character is lighter than its ground: the rows above and below it
-    (the row crop's margins, mostly ground) are nearer the crop's dark extreme than its
-    light one."""
+def is_light_ink(gray: np.ndarray) -> bool:
+    """Whether the text of a row crop (or one character's crop) is lighter than its
+    ground: the rows above and below it (the margins, mostly ground) are nearer the
+    crop's dark extreme than its light one.
+
+    Judged on a whole row, a character's crop that takes in the plate's dark edge or
+    border is not taken for light ink on a dark ground.
+    """
     rows = max(1, gray.shape[0] // 8)
     ground = float(np.median(np.concatenate([gray[:rows].ravel(), gray[-rows:].ravel()])))
     dark, light = np.percentile(gray, (5, 95))
     return ground - dark < light - ground
 
 
-def character_crops(
-    row_gray: np.ndarray, char_spans: Sequence[tuple[float, float]], char_height_frac: float
-) -> list[np.ndarray]:
-    """Each segmented character of a row crop: its columns, padded by ``CUT_PAD``.
-
-    ``char_spans`` and ``char_height_frac`` are fractions of the crop's width (as
-    ``RowCrop`` keeps them).
+def character_crop(
+    gray: np.ndarray, box_xyxy: Sequence[float], char_height_px: float
+) -> np.ndarray:
+    """One segmented character cut from the plate image: its box, ``CUT_PAD`` character
+    heights wider on each side, with a margin of a fifth of a character height above
+    and below (the character's own box: on a tilted row, a row's band cuts off the
+    bottom of the characters at one end and the top at the other, an "E" into an "F").
     """
-    width = row_gray.shape[1]
-    pad = CUT_PAD * char_height_frac * width
-    crops = []
-    for low, high in char_spans:
-        left = max(0, int(low * width - pad))
-        right = min(width, int(np.ceil(high * width + pad)))
-        crops.append(row_gray[:, left : max(right, left + 1)])
-    return crops
+    height, width = gray.shape[:2]
+    x1, y1, x2, y2 = (float(v) for v in box_xyxy[:4])
+    pad_x, pad_y = CUT_PAD * char_height_px, _CUT_MARGIN_Y * char_height_px
+    left, right = max(0, int(x1 - pad_x)), min(width, math.ceil(x2 + pad_x))
+    top, bottom = max(0, int(y1 - pad_y)), min(height, math.ceil(y2 + pad_y))
+    return gray[top : max(bottom, top + 1), left : max(right, left + 1)]
 
 
 class GlyphClassifier:
@@ -135,15 +140,17 @@ class GlyphClassifier:
         )
         self.model.eval()
 
-    def odds(self, crops: Sequence[np.ndarray]) -> np.ndarray:
-        """``(N, 36)`` probabilities, one row per character crop (in ``GLYPH_SYMBOLS``).
+    def odds(self, crops: Sequence[np.ndarray], *, light_ink: bool | None = None) -> np.ndarray:
+        """``(N, 36)`` probabilities, one row per character crop (in ``GLYPH_SYMBOLS``);
+        ``light_ink`` as ``glyph_input`` takes it.
 
         What the classifier takes for no one character it has no opinion on: that
         share is spread evenly over the symbols.
         """
         if not crops:
             return np.zeros((0, len(GLYPH_SYMBOLS)), dtype=np.float32)
-        batch = np.stack([glyph_input(crop) for crop in crops]).astype(np.float32)
+        batch = np.stack([glyph_input(crop, light_ink=light_ink) for crop in crops])
+        batch = batch.astype(np.float32)
         tensor = torch.from_numpy(batch[:, None] / 127.5 - 1.0)
         with torch.inference_mode():
             probs = torch.softmax(self.model(tensor), dim=1).numpy()

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from ocr.formats import DIGITS, LETTERS, PUNJAB_DISTRICT_PREFIXES, ParsedPlate, parse_plate
+from ocr.glyphs import character_crop
 from ocr.localize import PlateLayout
 from ocr.recognition import LineReading
 
@@ -96,6 +97,9 @@ class RowCrop:
     char_height_frac: float = 0.0
     # The crop before it was cut at the plate's border above or below (None: not cut).
     uncut: np.ndarray | None = None
+    # Each segmented character cut out on its own (``glyphs.character_crop``), for the
+    # glyph classifier.
+    char_crops: tuple[np.ndarray, ...] = ()
 
     def views(self) -> list[np.ndarray]:
         """The crops the recogniser reads: the row, and the row uncut when it was cut at
@@ -307,10 +311,12 @@ def _cut(
     crop_width = max(right - left, 1)
     span = ((x1 - left) / crop_width, (x2 - left) / crop_width)
     char_spans: tuple[tuple[float, float], ...] = ()
+    char_crops: tuple[np.ndarray, ...] = ()
     if boxes is not None:
         char_spans = tuple(
             ((float(b[0]) - left) / crop_width, (float(b[2]) - left) / crop_width) for b in boxes
         )
+        char_crops = tuple(character_crop(gray, box, char_height_px) for box in boxes)
     return RowCrop(
         gray[top:bottom, left:right],
         role,
@@ -319,6 +325,7 @@ def _cut(
         char_spans,
         char_height_px / crop_width,
         uncut,
+        char_crops,
     )
 
 

@@ -326,7 +326,7 @@ class PlateReader:
             with_strays = _interpret(rows, recognised, hints, layout)
             if with_strays is not None and _differs(reading, with_strays):
                 return replace(reading, second_look=with_strays)
-        return self._second_look(rows, lines, reading, odds)
+        return self._second_look(rows, lines, reading, odds, recognised)
 
     def _recognised_lines(
         self,
@@ -351,10 +351,8 @@ class PlateReader:
         if self._glyphs is None:
             return [None] * len(rows)
         return [
-            self._glyphs.odds(
-                glyphs.character_crops(row.image, row.char_spans, row.char_height_frac)
-            )
-            if row.role != "year" and row.char_spans
+            self._glyphs.odds(row.char_crops, light_ink=glyphs.is_light_ink(row.image))
+            if row.role != "year" and row.char_crops
             else None
             for row in rows
         ]
@@ -365,8 +363,10 @@ class PlateReader:
         lines: Sequence[LineReading],
         reading: _LayoutReading,
         odds: Sequence[np.ndarray | None],
+        recognised: Sequence[LineReading],
     ) -> _LayoutReading:
-        """Read again, smaller, each plate row the network was not sure of throughout.
+        """Read again, smaller, each plate row the network was not sure of throughout
+        (by its own confidences, ``recognised``, before the glyph classifier's weighed in).
 
         A glyph read one way at one scale and another way at another (an "0" open at
         the top read "6", then "0") was a guess: the other reading, as long as the
@@ -376,7 +376,7 @@ class PlateReader:
         """
         unsure = [
             index
-            for index, (row, line) in enumerate(zip(rows, lines, strict=True))
+            for index, (row, line) in enumerate(zip(rows, recognised, strict=True))
             if row.role != "year" and min(line.char_confidences, default=1.0) < _SURE_CHARACTER
         ]
         if not unsure:
@@ -571,7 +571,8 @@ def _weighed_by_glyphs(
     decoding merges two alike characters, "55" read "5", or skips a faint one).
 
     When the classifier's reading is the surer, it leads and the recogniser's
-    dissents, so the frame is no surer than they agree. A row read with more
+    dissents, so the frame is no surer than they agree; when it is the recogniser's
+    with a character doubled, it dissents. A row read with more
     characters than segmented is left alone: there the segmentation more likely
     missed or merged a character, and a reading of its blobs would miss it too.
     """
@@ -591,14 +592,24 @@ def _weighed_by_glyphs(
         for row, line, row_odds in zip(rows, lines, odds, strict=True)
     ]
     other = _interpret(rows, glyph_lines, reading.hints, reading.layout)
-    if (
-        other is None
-        or not other.consistent
-        or other.confidence <= reading.confidence
-        or not _differs(reading, other)
-    ):
+    if other is None or not other.consistent or not _differs(reading, other):
         return reading
-    return replace(other, second_look=reading)
+    if other.confidence > reading.confidence:
+        return replace(other, second_look=reading)
+    if _doubled_once(canonical(reading.parsed.text), canonical(other.parsed.text)):
+        # The recogniser's decoding merges two alike characters ("5700" read "570"):
+        # the classifier's reading with both is the likelier then, however unsure its
+        # glyphs are (a Punjab "0" is no "0" it learnt), so the reading is no sure answer.
+        return replace(reading, second_look=other)
+    return reading
+
+
+def _doubled_once(text: str, longer: str) -> bool:
+    """Whether ``longer`` is ``text`` with one of its characters written twice."""
+    return len(longer) == len(text) + 1 and any(
+        longer[i] == longer[i + 1] and longer[:i] + longer[i + 1 :] == text
+        for i in range(len(longer) - 1)
+    )
 
 
 def _alphanumerics(line: LineReading) -> int:
