@@ -3,7 +3,7 @@
 EasyOCR's line recogniser reads text of common fonts; plate fonts fool it in ways no
 plate format can undo on a foreign plate: a California "5" is an "S" to it at 0.98, a
 Texas "W" an "H", a condensed "6" a "G". Segmentation already cuts each character out
-(``RowCrop.char_spans``); this classifier, trained on glyphs of many fonts rendered as
+(``RowCrop.char_crops``); this classifier, trained on glyphs of many fonts rendered as
 segmentation cuts them (``python -m fixtures.train_glyphs``), rates each one on its own,
 and its odds are weighed with the recogniser's where the two line up (``with_glyph_odds``).
 
