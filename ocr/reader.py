@@ -305,7 +305,7 @@ class PlateReader:
         rows = row_crops(gray, layout)
         odds = self._glyph_odds(rows)
         recognised = [self._read_row(row) for row in rows]
-        lines = self._recognised_lines(rows, recognised, odds)
+        lines = _recognised_lines(rows, recognised, odds)
         if hints is None:
             hints = tuple(colour_hints(image, layout))
         reading = _interpret(rows, lines, hints, layout)
@@ -327,23 +327,6 @@ class PlateReader:
             if with_strays is not None and _differs(reading, with_strays):
                 return replace(reading, second_look=with_strays)
         return self._second_look(rows, lines, reading, odds, recognised)
-
-    def _recognised_lines(
-        self,
-        rows: Sequence[RowCrop],
-        recognised: Sequence[LineReading],
-        odds: Sequence[np.ndarray | None],
-    ) -> list[LineReading]:
-        """The rows' readings without glyphs read between their characters, each
-        character re-rated by the glyph classifier (``odds``, per row) where the reading
-        lines up with the segmented characters."""
-        lines = [row.drop_strays(line) for row, line in zip(rows, recognised, strict=True)]
-        return [
-            glyphs.with_glyph_odds(line, row_odds)
-            if row_odds is not None and row.lines_up(line)
-            else line
-            for row, line, row_odds in zip(rows, lines, odds, strict=True)
-        ]
 
     def _glyph_odds(self, rows: Sequence[RowCrop]) -> list[np.ndarray | None]:
         """The glyph classifier's odds of each row's segmented characters (None for a
@@ -383,7 +366,7 @@ class PlateReader:
             return reading
         again = list(lines)
         smaller_rows = [rows[index].smaller() for index in unsure]
-        smaller = self._recognised_lines(
+        smaller = _recognised_lines(
             smaller_rows,
             [self._read_row(row) for row in smaller_rows],
             [odds[index] for index in unsure],
@@ -558,6 +541,23 @@ def _interpret(
         confidence *= _AMBIGUOUS_TRIM_FACTOR
     consistent = read_char_count(parsed) == segmented
     return _LayoutReading(parsed, confidence, char_confidences, hints, layout, consistent)
+
+
+def _recognised_lines(
+    rows: Sequence[RowCrop],
+    recognised: Sequence[LineReading],
+    odds: Sequence[np.ndarray | None],
+) -> list[LineReading]:
+    """The rows' readings without glyphs read between their characters, each
+    character re-rated by the glyph classifier (``odds``, per row) where the reading
+    lines up with the segmented characters."""
+    lines = [row.drop_strays(line) for row, line in zip(rows, recognised, strict=True)]
+    return [
+        glyphs.with_glyph_odds(line, row_odds)
+        if row_odds is not None and row.lines_up(line)
+        else line
+        for row, line, row_odds in zip(rows, lines, odds, strict=True)
+    ]
 
 
 def _weighed_by_glyphs(
