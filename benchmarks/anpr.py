@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import statistics
 import sys
 import time
@@ -45,7 +44,7 @@ from benchmarks.detectors import CACHE, scene_dir
 from enforcement.events import PlateReading
 from ocr import get_plate_reader
 from ocr.formats import canonical, edit_distance
-from ocr.reader import GLYPHS_ENV, PlateReader
+from ocr.reader import PlateReader
 
 _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
 # Margin around a true plate box, as a share of its width and height.
@@ -101,9 +100,11 @@ class Tally:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
-    if args.no_glyphs:
-        os.environ[GLYPHS_ENV] = "0"
-    reader = get_plate_reader(args.model_dir)
+    reader = (
+        PlateReader(args.model_dir, use_glyphs=False)
+        if args.no_glyphs
+        else get_plate_reader(args.model_dir)
+    )
     reader.min_confidence = args.threshold
     started = time.perf_counter()
     _ = reader.recogniser
@@ -111,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     naive = _NaiveEasyOcr(reader) if not args.no_naive else None
     print(
         f"model load: {load_s:.2f} s   confidence threshold: {args.threshold}   "
-        f"glyph classifier: {'off' if args.no_glyphs else 'on'}"
+        f"glyph classifier: {'on' if reader.use_glyphs else 'off'}"
     )
     all_tallies: dict[str, list[Tally]] = {
         "main": [],

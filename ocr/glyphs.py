@@ -74,9 +74,9 @@ def glyph_input(crop_gray: np.ndarray, *, light_ink: bool | None = None) -> np.n
     """A character crop as the classifier sees it: ``(32, 32)`` uint8, aspect kept, dark
     ink on a light ground, contrast stretched.
 
-    The crop is one segmented character's columns over its row's full height (the row
-    crop holds the characters with a margin above and below). ``light_ink`` says
-    whether its ink is lighter than its ground (None: judged from the crop alone).
+    The crop is one segmented character with a margin around it (``character_crop``).
+    ``light_ink`` says whether its ink is lighter than its ground (None: judged from
+    the crop alone).
     """
     gray = crop_gray if crop_gray.ndim == 2 else cv2.cvtColor(crop_gray, cv2.COLOR_BGR2GRAY)
     low, high = np.percentile(gray, (2, 98))
@@ -172,7 +172,7 @@ def with_glyph_odds(line: LineReading, odds: np.ndarray) -> LineReading:
     positions = [i for i, char in enumerate(line.text) if char.isalnum()]
     if len(positions) != len(odds) or not positions:
         return line
-    columns = np.array([line.alphabet.find(symbol) for symbol in GLYPH_SYMBOLS])
+    columns = _columns_in(line.alphabet)
     known = columns >= 0
     probs = line.char_probs.copy()
     text = list(line.text)
@@ -200,11 +200,10 @@ def glyph_line(
     For a row the recogniser's reading does not line up with (two alike characters
     merged by its decoding, "55" read "5"; a faint character skipped).
     """
-    columns = [alphabet.find(symbol) for symbol in GLYPH_SYMBOLS]
+    columns = _columns_in(alphabet)
+    known = columns >= 0
     probs = np.zeros((len(odds), len(alphabet)), dtype=np.float32)
-    for symbol, column in enumerate(columns):
-        if column >= 0:
-            probs[:, column] = odds[:, symbol]
+    probs[:, columns[known]] = odds[:, known]
     best = odds.argmax(axis=1)
     return LineReading(
         "".join(GLYPH_SYMBOLS[i] for i in best),
@@ -213,3 +212,8 @@ def glyph_line(
         alphabet,
         tuple((low + high) / 2 for low, high in char_spans),
     )
+
+
+def _columns_in(alphabet: str) -> np.ndarray:
+    """Where each of ``GLYPH_SYMBOLS`` sits in a recogniser's ``alphabet`` (-1: absent)."""
+    return np.array([alphabet.find(symbol) for symbol in GLYPH_SYMBOLS])

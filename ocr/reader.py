@@ -112,10 +112,18 @@ class PlateReader:
     """
 
     def __init__(
-        self, model_dir: str | None = None, *, min_confidence: float = DEFAULT_MIN_CONFIDENCE
+        self,
+        model_dir: str | None = None,
+        *,
+        min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+        use_glyphs: bool | None = None,
     ) -> None:
         self.model_dir = resolve_model_dir(model_dir)
         self.min_confidence = min_confidence
+        # The glyph classifier's second opinion (None: unless $NIGRAN_OCR_GLYPHS is "0").
+        self.use_glyphs = (
+            os.environ.get(GLYPHS_ENV, "1") != "0" if use_glyphs is None else use_glyphs
+        )
         self.load_time_s: float | None = None
         self._recogniser: LineRecogniser | None = None
         self._glyphs: glyphs.GlyphClassifier | None = None
@@ -129,7 +137,7 @@ class PlateReader:
             with self._lock:
                 if self._recogniser is None:
                     self._easyocr = self._load_easyocr()
-                    if os.environ.get(GLYPHS_ENV, "1") != "0":
+                    if self.use_glyphs:
                         self._glyphs = glyphs.GlyphClassifier()
                     self._recogniser = LineRecogniser(self._easyocr)
         return self._recogniser

@@ -181,3 +181,13 @@ def test_the_characters_of_a_tilted_row_are_cut_whole(classifier, degrees) -> No
     rows = {row.role: row for row in row_crops(gray, layout)}
     assert _classified(classifier, rows["series"]) == "LEA"
     assert _classified(classifier, rows["digits"]) == "6879"
+
+
+def test_the_glyph_classifier_can_be_switched_off(monkeypatch) -> None:
+    from ocr.reader import GLYPHS_ENV, PlateReader
+
+    monkeypatch.setenv(GLYPHS_ENV, "0")
+    assert PlateReader().use_glyphs is False
+    assert PlateReader(use_glyphs=True).use_glyphs is True
+    monkeypatch.delenv(GLYPHS_ENV)
+    assert PlateReader().use_glyphs is True
