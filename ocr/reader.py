@@ -143,6 +143,13 @@ class PlateReader:
         return self._recogniser
 
     @property
+    def glyph_classifier(self) -> glyphs.GlyphClassifier | None:
+        """The glyph classifier (None when switched off), loaded with the recogniser: a
+        reader's very first plate is read with it like every other."""
+        _ = self.recogniser
+        return self._glyphs
+
+    @property
     def easyocr_reader(self) -> Any:
         """The underlying ``easyocr.Reader`` (loaded on first use)."""
         _ = self.recogniser
@@ -317,7 +324,7 @@ class PlateReader:
         if hints is None:
             hints = tuple(colour_hints(image, layout))
         reading = _interpret(rows, lines, hints, layout)
-        if reading is not None and not reading.consistent and self._glyphs is not None:
+        if reading is not None and not reading.consistent and self.glyph_classifier is not None:
             weighed = _weighed_by_glyphs(rows, lines, reading, odds)
             if weighed is not reading:
                 return weighed
@@ -339,10 +346,11 @@ class PlateReader:
     def _glyph_odds(self, rows: Sequence[RowCrop]) -> list[np.ndarray | None]:
         """The glyph classifier's odds of each row's segmented characters (None for a
         year, a row without characters, or with the classifier switched off)."""
-        if self._glyphs is None:
+        classifier = self.glyph_classifier
+        if classifier is None:
             return [None] * len(rows)
         return [
-            self._glyphs.odds(row.char_crops, light_ink=glyphs.is_light_ink(row.image))
+            classifier.odds(row.char_crops, light_ink=glyphs.is_light_ink(row.image))
             if row.role != "year" and row.char_crops
             else None
             for row in rows

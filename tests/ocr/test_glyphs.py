@@ -9,7 +9,7 @@ import matplotlib
 import numpy as np
 import pytest
 
-from fixtures.glyphs import dataset, plate_fonts
+from fixtures.glyphs import broken_zero, dataset, open_four, plate_fonts, rendered
 from ocr import localize
 from ocr.formats import canonical
 from ocr.glyphs import (
@@ -23,6 +23,7 @@ from ocr.glyphs import (
     with_glyph_odds,
 )
 from ocr.plate_text import RowCrop, row_crops
+from ocr.reader import PlateReader
 from ocr.recognition import LineReading
 
 OPENALPR = Path(__file__).resolve().parents[1] / "data" / "plates" / "openalpr"
@@ -51,7 +52,8 @@ def _classified(classifier: GlyphClassifier, row: RowCrop) -> str:
     "name",
     [
         "wts-lg-000124_5NCP692.png",  # the recogniser: "SNCP692"
-        "wts-lg-000144_CWW2245.png",  # the recogniser: "CHH2245"
+        "wts-lg-000167_7AWV401.png",  # the recogniser: "7AHVLG1" (a "4" open at the top)
+        "wts-lg-000045_HF4Y3B.png",  # the recogniser: "HFAYSB"
         "test_026_RK492AU.png",
         "test_011_RK346AL.png",
         "test_016_BB751BH.png",
@@ -153,6 +155,44 @@ def test_a_californian_5_the_recogniser_reads_as_an_s_is_read_as_a_5(
     monkeypatch.setattr(plate_reader, "_glyphs", None)
     alone = plate_reader.read_crop(crop)
     assert canonical(alone.text or alone.candidates[0][0]) == "SCJP303"
+
+
+def test_a_californian_4_open_at_the_top_is_read_as_a_4(plate_reader) -> None:
+    crop = cv2.imread(str(OPENALPR / "wts-lg-000167_7AWV401.png"))
+    reading = plate_reader.read_crop(crop)
+    assert canonical(reading.text or reading.candidates[0][0]) == "7AWV401"
+    alone = PlateReader(use_glyphs=False).read_crop(crop)
+    assert canonical(alone.text or alone.candidates[0][0]) == "7AHVLG1"
+
+
+def test_a_readers_first_plate_is_read_with_the_classifier_like_every_other() -> None:
+    # The classifier loads with the recogniser; the first plate's glyph odds were once
+    # asked for before either had loaded, and it was read by the recogniser alone.
+    crop = cv2.imread(str(OPENALPR / "wts-lg-000045_HF4Y3B.png"))
+    reader = PlateReader()
+    first = reader.read_crop(crop)
+    assert reader.glyph_classifier is not None
+    assert reader.read_crop(crop) == first
+    assert PlateReader(use_glyphs=False).glyph_classifier is None
+
+
+def _holes(glyph: np.ndarray) -> int:
+    """Regions of ground the ink encloses."""
+    ground = (glyph >= 128).astype(np.uint8)
+    count, labels = cv2.connectedComponents(np.pad(ground, 1, constant_values=1), connectivity=4)
+    return count - 2  # less the ink's label 0 and the ground around the glyph
+
+
+def test_the_plate_variants_of_4_and_0_are_drawn_open() -> None:
+    # California's "4" stands apart from its stem at the top; the Punjab "0" is broken
+    # at the top right: neither encloses its counter as a book font's does.
+    font = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans-Bold.ttf"
+    rng = np.random.default_rng(0)
+    four, zero = rendered(font, "4"), rendered(font, "0")
+    assert _holes(four) == 1 and _holes(zero) == 1
+    for _ in range(5):
+        assert _holes(open_four(four, rng)) == 0
+        assert _holes(broken_zero(zero, rng)) == 0
 
 
 def test_synthetic_characters_are_square_inputs_with_balanced_labels() -> None:
