@@ -199,15 +199,7 @@ class PlateReader:
         image = to_bgr(plate_bgr)
         if is_too_small(image):
             return _unreadable()
-        reading = self._read_plate_image(image)
-        if reading is None or not _good_enough(reading.frame):
-            # A loose or tilted crop, or not a crop at all (a car photo): search it like a
-            # scene, which levels the rows and re-reads them with margins.
-            searched = self._read_scene(image, (0, 0), plate_crop=True)
-            if searched is not None and (
-                reading is None or searched.frame.standing > reading.frame.standing
-            ):
-                reading = searched
+        reading = self._read_plate_crop(image)
         return self._result([reading] if reading else [], crop_dir)
 
     def locate(self, frame_bgr: np.ndarray, xyxy: Xyxy | None = None) -> list[PlateCandidate]:
@@ -250,13 +242,19 @@ class PlateReader:
             for candidate in candidates
         ]
         best: _CropReading | None = None
-        for weight, candidate in sorted(
-            zip(weights, candidates, strict=True), key=lambda item: -item[0]
-        ):
+        ranked = sorted(zip(weights, candidates, strict=True), key=lambda item: -item[0])
+        for rank, (weight, candidate) in enumerate(ranked):
             if best is not None and best.frame.standing >= weight:
                 # Candidates come best first: no later one can outweigh this reading.
                 break
-            reading = self._read_plate_image(candidate.crop_bgr)
+            # The likeliest candidate of a scene is read as a plate crop is (searched
+            # again unless read well at once); the others, and a crop's candidates (the
+            # crop is searched so already), are read as they are.
+            reading = (
+                self._read_plate_crop(candidate.crop_bgr)
+                if rank == 0 and not plate_crop
+                else self._read_plate_image(candidate.crop_bgr)
+            )
             if reading is None:
                 continue
             weighted = reading.frame.standing * weight
@@ -275,6 +273,20 @@ class PlateReader:
             if whole is not None and (best is None or whole.frame.standing > best.frame.standing):
                 best = whole
         return best
+
+    def _read_plate_crop(self, image: np.ndarray) -> _CropReading | None:
+        """Read an image that is (mostly) one plate: as it is and, unless that reads it
+        well enough, searched like a scene too."""
+        reading = self._read_plate_image(image)
+        if reading is None or not _good_enough(reading.frame):
+            # A loose or tilted crop, or not a crop at all (a car photo): search it like a
+            # scene, which levels the rows and re-reads them with margins.
+            searched = self._read_scene(image, (0, 0), plate_crop=True)
+            if searched is not None and (
+                reading is None or searched.frame.standing > reading.frame.standing
+            ):
+                reading = searched
+        return reading
 
     def _read_plate_image(self, plate_bgr: np.ndarray) -> _CropReading | None:
         """Segment a plate crop into rows, recognise them and parse the plate."""

@@ -119,6 +119,16 @@ def test_a_foreign_plate_is_read_without_its_emblem_or_a_pakistani_rewrite(
     assert reading.format == "unknown"
 
 
+def test_a_plate_found_in_a_whole_photo_is_read_as_its_crop_is(plate_reader, scenes) -> None:
+    # A Californian plate with a logo between "980" and "YTB": its candidate, cut from
+    # the photo with the localiser's margins, read "9802YTB" until it was also searched
+    # as a crop (levelled rows, re-read with margins) as a given plate box is.
+    scene = scenes["car14.jpg"]
+    reading = plate_reader.read_track([(scene.image_bgr, None)])
+    assert (reading.text or reading.candidates[0][0]) == "980YTB"
+    assert reading.format == "unknown"
+
+
 @pytest.mark.parametrize(
     "name",
     [
