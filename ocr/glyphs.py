@@ -101,6 +101,12 @@ def glyph_input(crop_gray: np.ndarray, *, light_ink: bool | None = None) -> np.n
     return canvas.astype(np.uint8)
 
 
+def glyph_tensor(inputs: np.ndarray) -> torch.Tensor:
+    """``(N, 32, 32)`` ``glyph_input`` images as the network takes them, in training and
+    in use alike: ``(N, 1, 32, 32)`` float32 in [-1, 1]."""
+    return torch.from_numpy(inputs[:, None].astype(np.float32) / 127.5 - 1.0)
+
+
 def is_light_ink(gray: np.ndarray) -> bool:
     """Whether the text of a row crop (or one character's crop) is lighter than its
     ground: the rows above and below it (the margins, mostly ground) are nearer the
@@ -157,11 +163,9 @@ class GlyphClassifier:
         """
         if not crops:
             return np.zeros((0, len(GLYPH_SYMBOLS)), dtype=np.float32)
-        batch = np.stack([glyph_input(crop, light_ink=light_ink) for crop in crops])
-        batch = batch.astype(np.float32)
-        tensor = torch.from_numpy(batch[:, None] / 127.5 - 1.0)
+        batch = glyph_tensor(np.stack([glyph_input(crop, light_ink=light_ink) for crop in crops]))
         with torch.inference_mode():
-            probs = torch.softmax(self.model(tensor), dim=1).numpy()
+            probs = torch.softmax(self.model(batch), dim=1).numpy()
         symbols, undecided = probs[:, :NO_CHARACTER], probs[:, NO_CHARACTER:]
         return symbols + undecided / NO_CHARACTER
 
