@@ -170,18 +170,21 @@ class GlyphClassifier:
         return symbols + undecided / NO_CHARACTER
 
 
-def with_glyph_odds(line: LineReading, odds: np.ndarray) -> LineReading:
+def with_glyph_odds(
+    line: LineReading, odds: np.ndarray, positions: Sequence[int] | None = None
+) -> LineReading:
     """The line with each alphanumeric character re-rated by the glyph classifier too.
 
-    ``odds`` holds one row of ``GLYPH_SYMBOLS`` probabilities per alphanumeric character
-    of ``line``, in order (the caller checked that they line up with the segmented
-    characters). Each character's odds become the weighted geometric mean of the
+    ``odds`` holds one row of ``GLYPH_SYMBOLS`` probabilities per character of ``line``
+    at ``positions`` (default: every alphanumeric one), in order (the caller checked
+    that they line up with the segmented characters). Each character's odds become the weighted geometric mean of the
     recogniser's and the classifier's (``CLASSIFIER_SHARE``), renormalised (neither is
     independent evidence: both look at the same pixels): where the two agree the
     character stands, where they differ the stronger wins with the confidence left to
     it, so a character the two see differently is no sure answer.
     """
-    positions = [i for i, char in enumerate(line.text) if char.isalnum()]
+    if positions is None:
+        positions = [i for i, char in enumerate(line.text) if char.isalnum()]
     if len(positions) != len(odds) or not positions:
         return line
     columns = _columns_in(line.alphabet)

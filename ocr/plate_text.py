@@ -77,6 +77,12 @@ _STRAY_TOLERANCE = 0.15
 # I peaks ~0.6 before its centre).
 _ALIGNED_MEDIAN_OFFSET = 0.35
 _ALIGNED_MAX_OFFSET = 0.75
+# At most this many glyphs read beyond the segmented characters at a row's ends (the
+# plate's edge, a frame) leave the rest lined up with them.
+_MAX_EDGE_EXTRAS = 2
+# How far (a fraction of the row's width) outside the segmented span a glyph's peak lies
+# before it counts as read in the margin.
+_MARGIN_SLACK = 0.03
 # A second look at a row adds this share of its height above and below (its glyphs come
 # out at 1 / (1 + 2 * 0.25) = 2/3 of their first size).
 _SECOND_LOOK_PAD = 0.25
@@ -163,31 +169,69 @@ class RowCrop:
         as far as the next character: a count that matches by chance (the plate's edge
         read, another edge segmented) shifts every glyph by a character.
         """
-        glyphs = [x for char, x in zip(line.text, line.char_x, strict=True) if char.isalnum()]
-        if not self.char_spans or len(glyphs) != len(self.char_spans):
-            return False
-        offsets = [
-            abs(x - (low + high) / 2) / max(self.char_height_frac, 1e-6)
-            for x, (low, high) in zip(glyphs, self.char_spans, strict=True)
-        ]
-        return (
-            float(np.median(offsets)) <= _ALIGNED_MEDIAN_OFFSET
-            and max(offsets) <= _ALIGNED_MAX_OFFSET
-        )
+        aligned = self.aligned_glyphs(line)
+        return aligned is not None and len(aligned) == sum(char.isalnum() for char in line.text)
+
+    def aligned_glyphs(self, line: LineReading) -> list[int] | None:
+        """Indices of the alphanumeric glyphs read that line up one-to-one with the
+        segmented characters: all of them, or all but a few read beyond the first or the
+        last character (the plate's edge, a frame, a character the segmentation missed),
+        wherever their CTC peaks fell. None when no such run lines up.
+        """
+        glyphs = [i for i, char in enumerate(line.text) if char.isalnum()]
+        extra = len(glyphs) - len(self.char_spans)
+        if not self.char_spans or not 0 <= extra <= _MAX_EDGE_EXTRAS:
+            return None
+        centres = np.array([(low + high) / 2 for low, high in self.char_spans])
+        best: tuple[float, list[int]] | None = None
+        for left in range(extra + 1):
+            core = glyphs[left : len(glyphs) - (extra - left)]
+            xs = np.array([line.char_x[i] for i in core])
+            offsets = np.abs(xs - centres) / max(self.char_height_frac, 1e-6)
+            median = float(np.median(offsets))
+            if median > _ALIGNED_MEDIAN_OFFSET or offsets.max() > _ALIGNED_MAX_OFFSET:
+                continue
+            nearest = np.abs(xs[:, None] - centres[None, :]).argmin(axis=1)
+            if extra and not np.array_equal(nearest, np.arange(len(core))):
+                # With glyphs left over, a run shifted by a character can pass for lined
+                # up: each glyph must lie nearest its own character.
+                continue
+            if best is None or median < best[0]:
+                best = (median, core)
+        return None if best is None else best[1]
 
     def trim(self, line: LineReading) -> LineReading:
-        """Drop border-like glyphs read in the margin outside the segmented characters
-        (a plate edge reads as I, 1 or J); other glyphs there are characters the
-        segmentation missed, and stay."""
+        """Drop the glyphs read beyond the segmented characters that are no character
+        of the plate: border-like ones (a plate edge reads as I, 1 or J) and ones on a
+        character already read (a "W" read "14"). Others are characters the segmentation
+        missed, and stay."""
         if not line.char_x:
             return line
-        low, high = self.span
-        kept = [
+        left, right = self.outside_glyphs(line)
+        tolerance = _STRAY_TOLERANCE * self.char_height_frac
+        dropped = {
             i
-            for i, (char, x) in enumerate(zip(line.text, line.char_x, strict=True))
-            if low - 0.03 <= x <= high + 0.03 or char not in _BORDER_GLYPHS
-        ]
-        return line.keep(kept)
+            for i in left | right
+            if line.text[i] in _BORDER_GLYPHS
+            or (
+                self.char_spans and _distance_to_spans(line.char_x[i], self.char_spans) <= tolerance
+            )
+        }
+        return line.keep([i for i in range(len(line.text)) if i not in dropped])
+
+    def outside_glyphs(self, line: LineReading) -> tuple[set[int], set[int]]:
+        """Indices of the glyphs read left and right of the segmented characters.
+
+        Where the glyphs line up with the characters (``aligned_glyphs``), those beyond
+        the first and last of the run; else those whose peaks fall in the margins.
+        """
+        aligned = self.aligned_glyphs(line)
+        if aligned is not None:
+            return set(range(aligned[0])), set(range(aligned[-1] + 1, len(line.text)))
+        low, high = self.span
+        left = {i for i, x in enumerate(line.char_x) if x < low - _MARGIN_SLACK}
+        right = {i for i, x in enumerate(line.char_x) if x > high + _MARGIN_SLACK}
+        return left, right
 
 
 def row_crops(gray: np.ndarray, layout: PlateLayout) -> list[RowCrop]:
@@ -525,7 +569,7 @@ def choose_trim(
     for row, line in zip(rows, lines, strict=True):
         if row.role == "year":
             continue
-        left, right = _outside_glyphs(row, line)
+        left, right = row.outside_glyphs(line)
         options = []
         for drop in _subsets_of_sides(left, right):
             kept_outside = [line.text[i] for i in (left | right) - drop]
@@ -555,21 +599,6 @@ def choose_trim(
     trimmed = [row.trim(line) for row, line in zip(rows, lines, strict=True) if row.role != "year"]
     parsed = parse_plate("\n".join(line.text for line in trimmed), hints=hints)
     return parsed, trimmed, False
-
-
-def _outside_glyphs(row: RowCrop, line: LineReading) -> tuple[set[int], set[int]]:
-    """Indices of the glyphs read left and right of the segmented characters.
-
-    Glyphs that line up one-to-one with the segmented characters are none of them in
-    the margins, wherever their CTC peaks fell (a narrow first glyph, an I, peaks
-    before its own blob, which must not make it the plate's edge).
-    """
-    if row.lines_up(line):
-        return set(), set()
-    low, high = row.span
-    left = {i for i, x in enumerate(line.char_x) if x < low - 0.03}
-    right = {i for i, x in enumerate(line.char_x) if x > high + 0.03}
-    return left, right
 
 
 def _subsets_of_sides(left: set[int], right: set[int]) -> list[set[int]]:

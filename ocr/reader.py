@@ -578,14 +578,15 @@ def _recognised_lines(
 ) -> list[LineReading]:
     """The rows' readings without glyphs read between their characters, each
     character re-rated by the glyph classifier (``odds``, per row) where the reading
-    lines up with the segmented characters."""
+    lines up with the segmented characters (but for glyphs read beyond them)."""
     lines = [row.drop_strays(line) for row, line in zip(rows, recognised, strict=True)]
-    return [
-        glyphs.with_glyph_odds(line, row_odds)
-        if row_odds is not None and row.lines_up(line)
-        else line
-        for row, line, row_odds in zip(rows, lines, odds, strict=True)
-    ]
+    rated = []
+    for row, line, row_odds in zip(rows, lines, odds, strict=True):
+        aligned = row.aligned_glyphs(line) if row_odds is not None else None
+        if row_odds is not None and aligned is not None:
+            line = glyphs.with_glyph_odds(line, row_odds, aligned)
+        rated.append(line)
+    return rated
 
 
 def _weighed_by_glyphs(

@@ -165,6 +165,24 @@ def test_a_californian_4_open_at_the_top_is_read_as_a_4(plate_reader) -> None:
     assert canonical(alone.text or alone.candidates[0][0]) == "7AHVLG1"
 
 
+@pytest.mark.parametrize(
+    ("name", "plate"),
+    [
+        # The recogniser reads "1GT6794": the plate's edge as a "1", and its "A" as a "4".
+        ("wts-lg-000062_GT679A.png", "GT679A"),
+        # ... and "JHH9-G514": the edge as a "J", and the condensed "W" as "14".
+        ("wts-lg-000115_HH9G5W.png", "HH9G5W"),
+    ],
+)
+def test_glyphs_read_beyond_the_characters_do_not_keep_the_classifier_out(
+    plate_reader, name: str, plate: str
+) -> None:
+    # The reading lines up with the segmented characters but for its ends: the
+    # classifier weighs in on the characters, and the ends are trimmed.
+    reading = plate_reader.read_crop(cv2.imread(str(OPENALPR / name)))
+    assert canonical(reading.text or reading.candidates[0][0]) == plate
+
+
 def test_a_readers_first_plate_is_read_with_the_classifier_like_every_other() -> None:
     # The classifier loads with the recogniser; the first plate's glyph odds were once
     # asked for before either had loaded, and it was read by the recogniser alone.

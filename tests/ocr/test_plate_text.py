@@ -114,6 +114,31 @@ def test_a_count_that_matches_by_a_shift_of_one_character_does_not_line_up() -> 
     assert not _ict_row().lines_up(line)
 
 
+def test_glyphs_read_beyond_the_characters_leave_the_rest_lined_up() -> None:
+    # "RK346AL" with the plate's edge read as "1" on the left and "4" on the right.
+    line = _reading("1RK346AL4", [0.01, 0.09, 0.19, 0.39, 0.49, 0.59, 0.69, 0.79, 0.9])
+    assert not _row().lines_up(line)
+    assert _row().aligned_glyphs(line) == [1, 2, 3, 4, 5, 6, 7]
+    assert _row().outside_glyphs(line) == ({0}, {8})
+
+
+def test_a_run_shifted_by_a_character_is_not_lined_up_for_the_glyphs_left_over() -> None:
+    # A character the segmentation missed ("T" between the 2nd and 3rd segments): no
+    # run of seven glyphs lies nearest the seven segmented characters.
+    line = _reading("RKT346AL", [0.09, 0.19, 0.27, 0.39, 0.49, 0.59, 0.69, 0.79])
+    assert _row().aligned_glyphs(line) is None
+
+
+def test_a_second_glyph_read_on_the_last_character_is_trimmed() -> None:
+    # A condensed "W" read "14": the "4" beyond the run still lies on the "W".
+    spans = SPANS[:-1] + ((0.75, 0.86),)
+    row = RowCrop(np.zeros((10, 10), np.uint8), "line", (0.05, 0.86), 7, spans, 0.1)
+    line = _reading("RK346A14", [0.09, 0.19, 0.39, 0.49, 0.59, 0.69, 0.78, 0.85])
+    assert row.trim(line).text == "RK346A1"
+    missed = _reading("RK346A1P", [0.09, 0.19, 0.39, 0.49, 0.59, 0.69, 0.79, 0.95])
+    assert row.trim(missed).text == "RK346A1P"  # a character beyond the segmented ones
+
+
 def _odds_reading(text: str, second: dict[int, tuple[str, float]]) -> LineReading:
     """A reading sure of ``text`` but where ``second`` gives a position a rival letter."""
     probs = np.zeros((len(text), len(ALPHABET)))
