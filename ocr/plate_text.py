@@ -41,6 +41,8 @@ _COUNT_MISMATCH_FACTOR = 0.75
 _BORDER_GLYPHS = "I1J|!-"
 # Margin around a row's characters, in character heights: room for a missed edge character.
 _ROW_MARGIN = 0.45
+# A character box this close (px) to the image's edge is cut off by it.
+_EDGE_TOUCH_PX = 1
 # A margin column inked over this share of the row crop's height is the plate's edge or
 # its coloured strip, never a glyph (the crop reaches above and below the characters).
 _EDGE_INK_SHARE = 0.8
@@ -106,6 +108,9 @@ class RowCrop:
     # Each segmented character cut out on its own (``glyphs.character_crop``), for the
     # glyph classifier.
     char_crops: tuple[np.ndarray, ...] = ()
+    # Whether a segmented character touches the image's edge: cut off there, it may be
+    # another character than it looks ("C" with its top cut off reads "U").
+    glyphs_cut: bool = False
 
     def views(self) -> list[np.ndarray]:
         """The crops the recogniser reads: the row, and the row uncut when it was cut at
@@ -370,6 +375,18 @@ def _cut(
         char_height_px / crop_width,
         uncut,
         char_crops,
+        boxes is not None and _touch_edge(boxes, gray.shape),
+    )
+
+
+def _touch_edge(boxes: np.ndarray, shape: tuple[int, ...]) -> bool:
+    """Whether any of the character boxes reaches the edge of an image of ``shape``."""
+    height, width = shape[:2]
+    return bool(
+        boxes[:, 0].min() <= _EDGE_TOUCH_PX
+        or boxes[:, 1].min() <= _EDGE_TOUCH_PX
+        or boxes[:, 2].max() >= width - _EDGE_TOUCH_PX
+        or boxes[:, 3].max() >= height - _EDGE_TOUCH_PX
     )
 
 

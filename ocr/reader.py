@@ -57,6 +57,8 @@ _GOOD_ENOUGH_CONFIDENCE = 0.85
 _PLATE_ASPECT = (1.4, 6.0)
 # When another plate text fitted the read glyphs as well, the choice was a guess.
 _AMBIGUOUS_TRIM_FACTOR = 0.7
+# A reading of characters the image's edge cuts off is no sure answer.
+_CUT_GLYPHS_FACTOR = 0.7
 # A reading at least this sure gets a second look at its rows (a weaker one is
 # unreadable on its own; frames that agree can still lift it, so it is not far below).
 _SECOND_LOOK_FROM = 0.3
@@ -567,6 +569,8 @@ def _interpret(
     confidence *= _layout_weight(layout.score)
     if ambiguous:
         confidence *= _AMBIGUOUS_TRIM_FACTOR
+    if any(row.glyphs_cut for row in rows):
+        confidence *= _CUT_GLYPHS_FACTOR
     consistent = read_char_count(parsed) == segmented
     return _LayoutReading(parsed, confidence, char_confidences, hints, layout, consistent)
 

@@ -326,6 +326,23 @@ def test_a_tilted_plates_end_glyph_is_not_taken_for_the_plates_edge(plate_reader
     assert plate_reader.read_crop(tilted).text == "LEE-2403"
 
 
+def test_characters_the_images_edge_cuts_off_are_no_sure_answer(plate_reader) -> None:
+    # Real "LEC-9270" turned 5 degrees clockwise: the plate's top corner leaves the
+    # image and the top of the series is cut off with it; both models read the "C"
+    # without its top as a "U": "LEU-9270", 0.78 sure.
+    image = cv2.imread(
+        str(Path(__file__).resolve().parents[1] / "data/plates/pk/Punjab-Plates_p_68.jpg")
+    )
+    height, width = image.shape[:2]
+    turn = cv2.getRotationMatrix2D((width / 2, height / 2), -5, 1.0)
+    tilted = cv2.warpAffine(image, turn, (width, height), borderMode=cv2.BORDER_REPLICATE)
+
+    reading = plate_reader.read_crop(tilted)
+
+    assert reading.text in ("LEC-9270", "")
+    assert plate_reader.read_crop(image).text == "LEC-9270"
+
+
 def test_a_clear_glyph_the_segmentation_missed_leaves_the_plate_in_doubt(plate_reader) -> None:
     # Real Sindh plate "CS-9641" shrunk to 90 px wide: the "6" is read clearly but was
     # not segmented, and dropped as a stray between the characters, it gave "CS-941"
