@@ -59,6 +59,8 @@ _PLATE_ASPECT = (1.4, 6.0)
 _AMBIGUOUS_TRIM_FACTOR = 0.7
 # A reading of characters the image's edge cuts off is no sure answer.
 _CUT_GLYPHS_FACTOR = 0.7
+# How far (a share of its height) a candidate cut short is widened on either side.
+_WIDENING = 0.7
 # A reading at least this sure gets a second look at its rows (a weaker one is
 # unreadable on its own; frames that agree can still lift it, so it is not far below).
 _SECOND_LOOK_FROM = 0.3
@@ -79,6 +81,8 @@ class _LayoutReading:
     consistent: bool = True
     # The rows read again smaller, when that read another plate.
     second_look: _LayoutReading | None = None
+    # A segmented character touches the image's edge (it may be cut off there).
+    cut: bool = False
 
     @property
     def standing(self) -> float:
@@ -102,6 +106,8 @@ class _LayoutReading:
 class _CropReading:
     frame: FrameReading
     crop_bgr: np.ndarray
+    # The plate's characters touch the edge of the image read (it may cut the plate short).
+    cut: bool = False
 
 
 class PlateReader:
@@ -259,9 +265,15 @@ class PlateReader:
             )
             if reading is None:
                 continue
+            if reading.cut and not plate_crop:
+                # The candidate's crop cuts the plate short (the scene's segmentation
+                # found only part of its row): read it again with room around it.
+                wider = self._read_plate_image(_widened(region_bgr, candidate.xyxy, offset))
+                if wider is not None and wider.frame.standing > reading.frame.standing:
+                    reading = wider
             weighted = reading.frame.standing * weight
             if best is None or weighted > best.frame.standing:
-                best = _CropReading(reading.frame.scaled(weight), reading.crop_bgr)
+                best = _CropReading(reading.frame.scaled(weight), reading.crop_bgr, reading.cut)
             if _good_enough(best.frame):
                 break
         # A region shaped like a plate may be one, too close for the scene search (a
@@ -321,7 +333,7 @@ class PlateReader:
         x1, y1, x2, y2 = best.layout.xyxy
         margin = int(0.5 * best.layout.char_height_px)
         crop = image[max(0, y1 - margin) : y2 + margin, max(0, x1 - margin) : x2 + margin]
-        return _CropReading(best.frame(), crop)
+        return _CropReading(best.frame(), crop, best.cut)
 
     def _read_layout(
         self,
@@ -529,6 +541,23 @@ def _upright(
     return upright, upright_gray, upright_layouts
 
 
+def _widened(image: np.ndarray, crop_xyxy: Xyxy, offset: tuple[int, int]) -> np.ndarray:
+    """A candidate's crop (``crop_xyxy``, in frame pixels; ``image`` starts at ``offset``)
+    widened by ``_WIDENING`` of its height on either side."""
+    x1, y1, x2, y2 = (
+        crop_xyxy[0] - offset[0],
+        crop_xyxy[1] - offset[1],
+        crop_xyxy[2] - offset[0],
+        crop_xyxy[3] - offset[1],
+    )
+    extra = _WIDENING * (y2 - y1)
+    height, width = image.shape[:2]
+    return image[
+        max(0, int(y1)) : min(height, int(np.ceil(y2))),
+        max(0, int(x1 - extra)) : min(width, int(np.ceil(x2 + extra))),
+    ]
+
+
 def _layout_variants(
     gray: np.ndarray, layout: PlateLayout, hints: tuple[str, ...]
 ) -> list[PlateLayout]:
@@ -569,10 +598,11 @@ def _interpret(
     confidence *= _layout_weight(layout.score)
     if ambiguous:
         confidence *= _AMBIGUOUS_TRIM_FACTOR
-    if any(row.glyphs_cut for row in rows):
+    cut = any(row.glyphs_cut for row in rows)
+    if cut:
         confidence *= _CUT_GLYPHS_FACTOR
     consistent = read_char_count(parsed) == segmented
-    return _LayoutReading(parsed, confidence, char_confidences, hints, layout, consistent)
+    return _LayoutReading(parsed, confidence, char_confidences, hints, layout, consistent, cut=cut)
 
 
 def _recognised_lines(

@@ -129,6 +129,17 @@ def test_a_plate_found_in_a_whole_photo_is_read_as_its_crop_is(plate_reader, sce
     assert reading.format == "unknown"
 
 
+def test_a_candidate_its_crop_cuts_short_is_read_again_with_room_around_it(
+    plate_reader, scenes
+) -> None:
+    # In the photo's segmentation only "RK878A" of "RK878AC" made a row, and the
+    # candidate's crop ended in the "C": read "RK878A" until a reading whose characters
+    # touch its crop's edge was read again from a wider crop.
+    scene = scenes["test_045.jpg"]
+    reading = plate_reader.read_track([(scene.image_bgr, None)])
+    assert (reading.text or reading.candidates[0][0]) == "RK878AC"
+
+
 @pytest.mark.parametrize(
     "name",
     [
