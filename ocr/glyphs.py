@@ -177,11 +177,12 @@ def with_glyph_odds(
 
     ``odds`` holds one row of ``GLYPH_SYMBOLS`` probabilities per character of ``line``
     at ``positions`` (default: every alphanumeric one), in order (the caller checked
-    that they line up with the segmented characters). Each character's odds become the weighted geometric mean of the
-    recogniser's and the classifier's (``CLASSIFIER_SHARE``), renormalised (neither is
-    independent evidence: both look at the same pixels): where the two agree the
-    character stands, where they differ the stronger wins with the confidence left to
-    it, so a character the two see differently is no sure answer.
+    that they line up with the segmented characters). Each character's odds become the
+    weighted geometric mean of the recogniser's and the classifier's
+    (``CLASSIFIER_SHARE``), renormalised (neither is independent evidence: both look at
+    the same pixels): where the two agree the character stands, where they differ the
+    stronger wins with the confidence left to it, so a character the two see
+    differently is no sure answer.
     """
     if positions is None:
         positions = [i for i, char in enumerate(line.text) if char.isalnum()]

@@ -15,6 +15,7 @@ from ocr import InvalidImageError, get_plate_reader
 from ocr.formats import canonical
 
 OPENALPR = Path(__file__).resolve().parents[1] / "data" / "plates" / "openalpr"
+PK_PLATES = Path(__file__).resolve().parents[1] / "data" / "plates" / "pk"
 
 
 def test_it_reads_real_pakistani_plate_crops(plate_reader, pk_crops) -> None:
@@ -43,9 +44,7 @@ def test_it_flags_a_yellow_one_line_plate_as_sindh(plate_reader, pk_crops) -> No
 
 def test_an_unsure_series_letter_leans_to_the_district_code(plate_reader) -> None:
     # "MNA-1502" about 40 px across: the recogniser ranks M fifth (K first, at 17 %).
-    car = cv2.imread(
-        str(Path(__file__).resolve().parents[1] / "data/plates/pk/test-images_b3.jpeg")
-    )
+    car = cv2.imread(str(PK_PLATES / "test-images_b3.jpeg"))
     reading = plate_reader.read_crop(car)
     assert reading.candidates[0][0] == "MNA-1502"
     # The letter is a guess: not confident enough to issue on.
@@ -277,9 +276,7 @@ def test_a_digit_read_one_way_at_one_scale_and_another_at_another_is_no_sure_ans
     # Real Punjab plate "LEC-2089" whose "0" is open at the top right: at the first
     # scale the network is 0.8 sure it is a "6", read smaller it is a "0". Neither is
     # a confident answer; both go to the warden.
-    image = cv2.imread(
-        str(Path(__file__).resolve().parents[1] / "data/plates/pk/Punjab-Plates_p_12.jpg")
-    )
+    image = cv2.imread(str(PK_PLATES / "Punjab-Plates_p_12.jpg"))
     reading = plate_reader.read_crop(image)
     assert reading.unreadable
     assert {text for text, _ in reading.candidates} == {"LEC-2689", "LEC-2089"}
@@ -305,16 +302,20 @@ def test_the_benchmark_counts_confident_answers_on_plateless_images_as_false(
     assert "plateless_false=1 plateless=2" in result
 
 
+def _turned(image: np.ndarray, degrees: float) -> np.ndarray:
+    """The image turned about its centre (counter-clockwise), edges replicated."""
+    height, width = image.shape[:2]
+    turn = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
+    return cv2.warpAffine(image, turn, (width, height), borderMode=cv2.BORDER_REPLICATE)
+
+
 def test_a_tilted_punjab_plates_series_and_year_are_not_read_as_the_plate(
     plate_reader, pk_crops
 ) -> None:
     # "LEB-5700" turned 12 degrees: its row of digits was missed and the top row, the
     # series "LEB" and the year "06" printed smaller, was read as the plate "LEB-06"
     # (0.78 sure).
-    image = pk_crops["Punjab-Plates_111.jpg"].image_bgr
-    height, width = image.shape[:2]
-    turn = cv2.getRotationMatrix2D((width / 2, height / 2), 12, 1.0)
-    tilted = cv2.warpAffine(image, turn, (width, height), borderMode=cv2.BORDER_REPLICATE)
+    tilted = _turned(pk_crops["Punjab-Plates_111.jpg"].image_bgr, 12)
 
     reading = plate_reader.read_crop(tilted)
 
@@ -327,12 +328,7 @@ def test_a_tilted_plates_end_glyph_is_not_taken_for_the_plates_edge(plate_reader
     # of digits stands below the row's median; judged against the median its ink "ran
     # on" above and below the glyphs, like a plate's edge, and it was dropped:
     # "LEE-403", 0.88 sure.
-    image = cv2.imread(
-        str(Path(__file__).resolve().parents[1] / "data/plates/pk/Punjab-Plates_p_62.jpg")
-    )
-    height, width = image.shape[:2]
-    turn = cv2.getRotationMatrix2D((width / 2, height / 2), -10, 1.0)
-    tilted = cv2.warpAffine(image, turn, (width, height), borderMode=cv2.BORDER_REPLICATE)
+    tilted = _turned(cv2.imread(str(PK_PLATES / "Punjab-Plates_p_62.jpg")), -10)
 
     assert plate_reader.read_crop(tilted).text == "LEE-2403"
 
@@ -341,14 +337,9 @@ def test_characters_the_images_edge_cuts_off_are_no_sure_answer(plate_reader) ->
     # Real "LEC-9270" turned 5 degrees clockwise: the plate's top corner leaves the
     # image and the top of the series is cut off with it; both models read the "C"
     # without its top as a "U": "LEU-9270", 0.78 sure.
-    image = cv2.imread(
-        str(Path(__file__).resolve().parents[1] / "data/plates/pk/Punjab-Plates_p_68.jpg")
-    )
-    height, width = image.shape[:2]
-    turn = cv2.getRotationMatrix2D((width / 2, height / 2), -5, 1.0)
-    tilted = cv2.warpAffine(image, turn, (width, height), borderMode=cv2.BORDER_REPLICATE)
+    image = cv2.imread(str(PK_PLATES / "Punjab-Plates_p_68.jpg"))
 
-    reading = plate_reader.read_crop(tilted)
+    reading = plate_reader.read_crop(_turned(image, -5))
 
     assert reading.text in ("LEC-9270", "")
     assert plate_reader.read_crop(image).text == "LEC-9270"
@@ -359,9 +350,7 @@ def test_a_clear_glyph_the_segmentation_missed_leaves_the_plate_in_doubt(plate_r
     # not segmented, and dropped as a stray between the characters, it gave "CS-941"
     # at 0.81. Pakistani plates carry no emblem there: the plate with the glyph is
     # the other reading, and the answer is no sure one.
-    image = cv2.imread(
-        str(Path(__file__).resolve().parents[1] / "data/plates/pk/Karachi-Plate_55.JPG")
-    )
+    image = cv2.imread(str(PK_PLATES / "Karachi-Plate_55.JPG"))
     small = cv2.resize(
         image, None, fx=90 / image.shape[1], fy=90 / image.shape[1], interpolation=cv2.INTER_AREA
     )
@@ -375,7 +364,7 @@ def test_a_clear_glyph_the_segmentation_missed_leaves_the_plate_in_doubt(plate_r
 def test_the_benchmark_reads_plates_shrunk_and_turned(plate_reader, tmp_path, capsys) -> None:
     from benchmarks import anpr
 
-    source = Path(__file__).resolve().parents[1] / "data/plates/pk/Punjab-Plates_111.jpg"
+    source = PK_PLATES / "Punjab-Plates_111.jpg"
     (tmp_path / source.name).write_bytes(source.read_bytes())
     (tmp_path / "labels.csv").write_text(f"file,plate\n{source.name},LEB-5700\n")
 
