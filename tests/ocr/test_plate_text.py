@@ -189,13 +189,26 @@ def test_a_one_line_plate_gets_no_district_prior() -> None:
     assert (refined.text, refined.format) == ("LCA-152", "sindh")
 
 
-def _first_row_crop(path: Path) -> tuple[int, RowCrop]:
+def _first_row_crop(path: Path | np.ndarray) -> tuple[int, RowCrop]:
     """The blobs segmented in a plate crop's best row, and that row cut for reading."""
-    image = cv2.imread(str(path))
+    image = cv2.imread(str(path)) if isinstance(path, Path) else path
     scale = 160 / image.shape[0]
     gray = cv2.cvtColor(cv2.resize(image, None, fx=scale, fy=scale), cv2.COLOR_BGR2GRAY)
     layout = localize.find_layouts(gray, plate_crop=True, upscale=scale)[0]
     return layout.rows[0].count, row_crops(gray, layout)[0]
+
+
+def test_a_row_whose_characters_the_images_edge_cuts_off_says_so() -> None:
+    image = cv2.imread(str(PLATES / "pk" / "Karachi-Plate_5.JPG"))
+    _, row = _first_row_crop(image)
+    assert not row.glyphs_cut
+    # The same plate with the image's top edge a third of the way down its characters.
+    scale = 160 / image.shape[0]
+    gray = cv2.cvtColor(cv2.resize(image, None, fx=scale, fy=scale), cv2.COLOR_BGR2GRAY)
+    _, top, _, bottom = localize.find_layouts(gray, plate_crop=True, upscale=scale)[0].xyxy
+    cut_at = int((top + (bottom - top) / 3) / scale)
+    _, cut_row = _first_row_crop(image[cut_at:])
+    assert cut_row.glyphs_cut
 
 
 @pytest.mark.parametrize(
