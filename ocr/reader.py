@@ -268,7 +268,8 @@ class PlateReader:
             if reading.cut and not plate_crop:
                 # The candidate's crop cuts the plate short (the scene's segmentation
                 # found only part of its row): read it again with room around it.
-                wider = self._read_plate_image(_widened(region_bgr, candidate.xyxy, offset))
+                widened = _widened(region_bgr, candidate.xyxy, offset)
+                wider = self._read_plate_image(widened) if widened is not None else None
                 if wider is not None and wider.frame.standing > reading.frame.standing:
                     reading = wider
             weighted = reading.frame.standing * weight
@@ -541,9 +542,10 @@ def _upright(
     return upright, upright_gray, upright_layouts
 
 
-def _widened(image: np.ndarray, crop_xyxy: Xyxy, offset: tuple[int, int]) -> np.ndarray:
+def _widened(image: np.ndarray, crop_xyxy: Xyxy, offset: tuple[int, int]) -> np.ndarray | None:
     """A candidate's crop (``crop_xyxy``, in frame pixels; ``image`` starts at ``offset``)
-    widened by ``_WIDENING`` of its height on either side."""
+    widened by ``_WIDENING`` of its height on either side (None: the image's edges leave
+    no room)."""
     x1, y1, x2, y2 = (
         crop_xyxy[0] - offset[0],
         crop_xyxy[1] - offset[1],
@@ -552,10 +554,10 @@ def _widened(image: np.ndarray, crop_xyxy: Xyxy, offset: tuple[int, int]) -> np.
     )
     extra = _WIDENING * (y2 - y1)
     height, width = image.shape[:2]
-    return image[
-        max(0, int(y1)) : min(height, int(np.ceil(y2))),
-        max(0, int(x1 - extra)) : min(width, int(np.ceil(x2 + extra))),
-    ]
+    left, right = max(0, int(x1 - extra)), min(width, int(np.ceil(x2 + extra)))
+    if left >= int(x1) and right <= int(np.ceil(x2)):
+        return None
+    return image[max(0, int(y1)) : min(height, int(np.ceil(y2))), left:right]
 
 
 def _layout_variants(
