@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from enforcement.events import PlateReading
-from ocr import deskew, glyphs, localize
+from ocr import deskew, glyphs, localize, panels
 from ocr.errors import InvalidImageError, OcrModelError
 from ocr.formats import DIGITS, LETTERS, ParsedPlate, canonical
 from ocr.fusion import DEFAULT_MIN_CONFIDENCE, FrameReading, fuse
@@ -49,6 +49,10 @@ _PLATE_SYMBOLS = LETTERS + DIGITS + "- "
 # Height of a plate crop when its rows are segmented and cut for the recogniser.
 _READ_HEIGHT_PX = 160
 _CANDIDATES_PER_IMAGE = 3
+# In a whole frame, the brightest plate-shaped panels read (``ocr.panels``), and the
+# plate-likeness their readings are weighed with (no characters vouch for them).
+_PANELS_PER_FRAME = 1
+_PANEL_SCORE = 0.5
 _LAYOUTS_PER_CROP = 2
 # A reading this sure (for its format) ends the search for other layouts or candidates
 # (saves recognitions).
@@ -277,6 +281,8 @@ class PlateReader:
                 best = _CropReading(reading.frame.scaled(weight), reading.crop_bgr, reading.cut)
             if _good_enough(best.frame):
                 break
+        if not vehicle and not plate_crop and (best is None or not _good_enough(best.frame)):
+            best = self._read_panels(region_bgr, best)
         # A region shaped like a plate may be one, too close for the scene search (a
         # plate crop was read whole by read_crop already: not again).
         if (
@@ -287,6 +293,28 @@ class PlateReader:
             whole = self._read_plate_image(region_bgr)
             if whole is not None and (best is None or whole.frame.standing > best.frame.standing):
                 best = whole
+        return best
+
+    def _read_panels(self, frame_bgr: np.ndarray, best: _CropReading | None) -> _CropReading | None:
+        """``best``, or a frame's bright plate-shaped panel read as a given plate box is,
+        if that reads surer: the text rows of a light plate on a dark car may not
+        segment in the scene search (``ocr.panels``). A panel reading that is ``best``
+        with characters missing is that plate read less fully, and does not replace it
+        ("80YTB" beside "980YTB": a logo between its blocks cost the panel a "9")."""
+        weight = _candidate_weight(_PANEL_SCORE)
+        for _, panel in panels.bright_panels(frame_bgr, limit=_PANELS_PER_FRAME):
+            if is_too_small(panel):
+                continue
+            reading = self._read_plate_crop(panel)
+            if reading is None or (
+                best is not None
+                and (
+                    reading.frame.standing * weight <= best.frame.standing
+                    or _dropped_from(reading.frame.parsed.text, best.frame.parsed.text)
+                )
+            ):
+                continue
+            best = _CropReading(reading.frame.scaled(weight), reading.crop_bgr, reading.cut)
         return best
 
     def _read_plate_crop(self, image: np.ndarray) -> _CropReading | None:
@@ -667,6 +695,15 @@ def _weighed_by_glyphs(
         # glyphs are (a Punjab "0" is no "0" it learnt), so the reading is no sure answer.
         return replace(reading, second_look=other)
     return reading
+
+
+def _dropped_from(text: str, fuller: str) -> bool:
+    """Whether ``text`` is ``fuller`` with one or more of its characters left out."""
+    short, full = canonical(text), canonical(fuller)
+    if not short or len(short) >= len(full):
+        return False
+    remaining = iter(full)
+    return all(char in remaining for char in short)
 
 
 def _doubled_once(text: str, longer: str) -> bool:

@@ -339,12 +339,12 @@ def _dedupe(lines: list[TextLine]) -> list[TextLine]:
     ordered = sorted(lines, key=lambda line: -line.count)
     kept: list[TextLine] = []
     for line in ordered:
-        if all(_overlap_ratio(line.xyxy, other.xyxy) < 0.6 for other in kept):
+        if all(overlap_ratio(line.xyxy, other.xyxy) < 0.6 for other in kept):
             kept.append(line)
     return kept
 
 
-def _overlap_ratio(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+def overlap_ratio(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
     """Intersection over the smaller box's area."""
     width = min(a[2], b[2]) - max(a[0], b[0])
     height = min(a[3], b[3]) - max(a[1], b[1])

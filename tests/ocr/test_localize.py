@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from ocr import localize
+from ocr import localize, panels
 from ocr.segment import find_text_lines
 
 GENERATED = Path(__file__).resolve().parents[1] / "data" / "plates" / "generated"
@@ -221,3 +221,30 @@ def test_a_character_found_by_two_thresholds_counts_once() -> None:
     overlaps = np.minimum(boxes[:-1, 2], boxes[1:, 2]) - np.maximum(boxes[:-1, 0], boxes[1:, 0])
     widths = np.minimum(boxes[:-1, 2] - boxes[:-1, 0], boxes[1:, 2] - boxes[1:, 0])
     assert (overlaps <= 0.5 * widths).all()
+
+
+PANELS = Path(__file__).resolve().parents[1] / "data" / "plates" / "panels"
+
+
+def test_a_light_plate_on_a_dark_car_the_text_search_misses_is_found_as_a_panel() -> None:
+    # Slovak "SI819AK" on a dark red car in a 530 px photo: characters 32 px tall, yet
+    # no text row of the search covers the plate.
+    image = cv2.imread(str(PANELS / "test_003.jpg"))
+    name, x, y, w, h, _ = (PANELS / "test_003.txt").read_text().split("\t")
+    plate = (int(x), int(y), int(x) + int(w), int(y) + int(h))
+    assert all(_iou(c.xyxy, plate) < 0.3 for c in localize.locate(image, limit=3))
+
+    (box, crop), *_ = panels.bright_panels(image, limit=1)
+
+    assert _iou(box, plate) > 0.5
+    assert crop.shape[0] > int(h) and crop.shape[1] > int(w)  # with a margin, as a given box
+
+
+def test_only_a_bright_rectangle_of_a_plates_shape_is_a_panel() -> None:
+    frame = np.full((360, 640, 3), 40, np.uint8)
+    cv2.rectangle(frame, (60, 60), (160, 160), (220, 220, 220), -1)  # a square window
+    cv2.circle(frame, (400, 100), 40, (220, 220, 220), -1)  # a lamp
+    assert panels.bright_panels(frame) == []
+    cv2.rectangle(frame, (300, 250), (420, 280), (220, 220, 220), -1)  # 4:1, a plate's shape
+    ((x1, y1, x2, y2), _), *_ = panels.bright_panels(frame)
+    assert abs(x1 - 300) <= 3 and abs(y1 - 250) <= 3 and abs(x2 - 421) <= 3 and abs(y2 - 281) <= 3

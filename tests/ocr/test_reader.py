@@ -128,6 +128,15 @@ def test_a_plate_found_in_a_whole_photo_is_read_as_its_crop_is(plate_reader, sce
     assert reading.format == "unknown"
 
 
+def test_a_plate_the_text_search_misses_is_read_from_its_bright_panel(plate_reader) -> None:
+    # "SI819AK" on a dark red car: no text row of the scene search covers it, and the
+    # photo was read "ALA-1" (a car badge).
+    image = cv2.imread(str(Path(__file__).resolve().parents[1] / "data/plates/panels/test_003.jpg"))
+    reading = plate_reader.read_track([(image, None)])
+    assert (reading.text or reading.candidates[0][0]) == "SI819AK"
+    assert reading.format == "unknown"
+
+
 def test_a_candidate_its_crop_cuts_short_is_read_again_with_room_around_it(
     plate_reader, scenes
 ) -> None:
