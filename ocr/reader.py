@@ -296,8 +296,8 @@ class PlateReader:
         return best
 
     def _read_panels(self, frame_bgr: np.ndarray, best: _CropReading | None) -> _CropReading | None:
-        """``best``, or a frame's bright plate-shaped panel read as a given plate box is,
-        if that reads surer: the text rows of a light plate on a dark car may not
+        """``best``, or a frame's bright plate-shaped panel read as a plate crop, if that
+        reads surer: the text rows of a light plate on a dark car may not
         segment in the scene search (``ocr.panels``). A panel reading that is ``best``
         with characters missing is that plate read less fully, and does not replace it
         ("80YTB" beside "980YTB": a logo between its blocks cost the panel a "9")."""
@@ -305,7 +305,7 @@ class PlateReader:
         for _, panel in panels.bright_panels(frame_bgr, limit=_PANELS_PER_FRAME):
             if is_too_small(panel):
                 continue
-            reading = self._read_plate_crop(panel)
+            reading = self._read_plate_image(panel)
             if reading is None or (
                 best is not None
                 and (
