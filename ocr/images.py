@@ -10,6 +10,9 @@ from ocr.errors import InvalidImageError
 # Below this a plate cannot carry legible characters: callers get an unreadable result.
 MIN_SIDE_PX = 12
 
+# A box as (x1, y1, x2, y2) in image pixels.
+Xyxy = tuple[float, float, float, float]
+
 
 def to_bgr(image: object) -> np.ndarray:
     """Return ``image`` as a contiguous ``(H, W, 3)`` uint8 BGR array.
@@ -56,9 +59,7 @@ def is_too_small(image_bgr: np.ndarray) -> bool:
     return min(height, width) < MIN_SIDE_PX
 
 
-def crop_xyxy(
-    image_bgr: np.ndarray, xyxy: tuple[float, float, float, float] | None
-) -> tuple[np.ndarray, tuple[int, int]]:
+def crop_xyxy(image_bgr: np.ndarray, xyxy: Xyxy | None) -> tuple[np.ndarray, tuple[int, int]]:
     """Crop a box (clipped to the image) and return it with its top-left offset.
 
     ``None`` means the whole image.

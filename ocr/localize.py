@@ -16,7 +16,7 @@ import numpy as np
 from ocr.segment import TextLine, find_text_lines
 
 # Work at most this size: characters of a plate in a 1080p frame stay >= ~8 px.
-_MAX_WORK_SIDE_PX = 960
+MAX_WORK_SIDE_PX = 960
 # Plate crops smaller than this are upscaled first, so their characters can be segmented.
 _MIN_CROP_HEIGHT_PX = 120
 _MIN_CHAR_HEIGHT_PX = 7.0
@@ -155,8 +155,8 @@ def locate(
     """
     height, width = frame_bgr.shape[:2]
     scale = 1.0
-    if max(height, width) > _MAX_WORK_SIDE_PX:
-        scale = _MAX_WORK_SIDE_PX / max(height, width)
+    if max(height, width) > MAX_WORK_SIDE_PX:
+        scale = MAX_WORK_SIDE_PX / max(height, width)
     elif plate_crop and height < _MIN_CROP_HEIGHT_PX:
         scale = _MIN_CROP_HEIGHT_PX / height
     elif vehicle and width < _MIN_VEHICLE_WIDTH_PX:

@@ -12,12 +12,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ocr.images import Xyxy
+from ocr.localize import MAX_WORK_SIDE_PX
 from ocr.segment import overlap_ratio
 
-Xyxy = tuple[float, float, float, float]
-
-# Work at most this size (as the text-row search does).
-_MAX_WORK_SIDE_PX = 960
 # Local-mean windows, as shares of the image's width: a panel is brighter than the
 # mean around it by _BRIGHTER_BY grey levels.
 _BLOCK_SHARES = (0.15, 0.3)
@@ -42,7 +40,8 @@ def bright_panels(image_bgr: np.ndarray, *, limit: int = 2) -> list[tuple[Xyxy, 
     """Up to ``limit`` plate-shaped bright panels, the most rectangular first, as their
     box (image pixels) and their crop with a margin."""
     height, width = image_bgr.shape[:2]
-    scale = min(1.0, _MAX_WORK_SIDE_PX / max(height, width))
+    # Worked on at the text-row search's size at most.
+    scale = min(1.0, MAX_WORK_SIDE_PX / max(height, width))
     work = (
         image_bgr
         if scale == 1.0

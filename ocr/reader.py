@@ -20,7 +20,7 @@ from ocr import deskew, glyphs, localize, panels
 from ocr.errors import InvalidImageError, OcrModelError
 from ocr.formats import DIGITS, LETTERS, ParsedPlate, canonical
 from ocr.fusion import DEFAULT_MIN_CONFIDENCE, FrameReading, fuse
-from ocr.images import crop_xyxy, is_too_small, to_bgr
+from ocr.images import Xyxy, crop_xyxy, is_too_small, to_bgr
 from ocr.localize import PlateCandidate, PlateLayout
 from ocr.plate_text import (
     RowCrop,
@@ -70,8 +70,6 @@ _WIDENING = 0.7
 _SECOND_LOOK_FROM = 0.3
 # A row whose every character the network rated at least this sure needs no second look.
 _SURE_CHARACTER = 0.99
-
-Xyxy = tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
