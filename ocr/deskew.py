@@ -13,8 +13,11 @@ import numpy as np
 
 from ocr.localize import PlateLayout
 
-# Shears tried (horizontal shift per pixel of height): up to ~30 degrees of lean.
+# Shears tried (horizontal shift per pixel of height): up to ~30 degrees of lean, every
+# fourth first, then the finer ones beside the best of those (the columns' strength
+# rises smoothly towards the upright shear: the same shear for a third of the warps).
 _SHEARS = np.linspace(-0.6, 0.6, 49)
+_COARSE_STEP = 4
 # Below this the characters are upright enough; re-segmenting would only cost time.
 MIN_SHEAR = 0.1
 # Margin of the analysed patch around the layout, in character heights.
@@ -37,15 +40,17 @@ def estimate_shear(gray: np.ndarray, layout: PlateLayout) -> float:
     if patch.size == 0:
         return 0.0
     edges = np.abs(cv2.Sobel(patch.astype(np.float32), cv2.CV_32F, 1, 0, ksize=3))
-    height, width = edges.shape
-    best_shear, best_score = 0.0, -1.0
-    for shear in _SHEARS:
-        sheared = cv2.warpAffine(edges, _shear_matrix(float(shear), height / 2.0), (width, height))
+
+    def column_strength(shear: float) -> float:
+        height, width = edges.shape
+        sheared = cv2.warpAffine(edges, _shear_matrix(shear, height / 2.0), (width, height))
         columns = sheared.sum(axis=0)
-        score = float(np.dot(columns, columns))
-        if score > best_score:
-            best_shear, best_score = float(shear), score
-    return best_shear
+        return float(np.dot(columns, columns))
+
+    coarse = max(_SHEARS[::_COARSE_STEP], key=column_strength)
+    nearest = int(np.argmin(np.abs(_SHEARS - coarse)))
+    fine = _SHEARS[max(0, nearest - _COARSE_STEP + 1) : nearest + _COARSE_STEP]
+    return float(max(fine, key=column_strength))
 
 
 def unshear(image: np.ndarray, shear: float, centre_y: float) -> np.ndarray:

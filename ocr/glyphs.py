@@ -25,6 +25,7 @@ from torch import nn
 
 from ocr.errors import OcrModelError
 from ocr.formats import DIGITS, LETTERS
+from ocr.images import percentiles
 from ocr.recognition import LineReading
 
 GLYPH_SYMBOLS = DIGITS + LETTERS
@@ -87,7 +88,7 @@ def glyph_input(crop_gray: np.ndarray, *, light_ink: bool | None = None) -> np.n
     the crop alone).
     """
     gray = crop_gray if crop_gray.ndim == 2 else cv2.cvtColor(crop_gray, cv2.COLOR_BGR2GRAY)
-    low, high = np.percentile(gray, (2, 98))
+    low, high = percentiles(gray, (2, 98))
     stretched = np.clip((gray.astype(np.float32) - low) * (255.0 / max(high - low, 8.0)), 0, 255)
     if light_ink if light_ink is not None else is_light_ink(stretched):
         stretched = 255.0 - stretched
@@ -117,7 +118,7 @@ def is_light_ink(gray: np.ndarray) -> bool:
     """
     rows = max(1, gray.shape[0] // 8)
     ground = float(np.median(np.concatenate([gray[:rows].ravel(), gray[-rows:].ravel()])))
-    dark, light = np.percentile(gray, (5, 95))
+    dark, light = percentiles(gray, (5, 95))
     return ground - dark < light - ground
 
 

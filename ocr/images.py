@@ -99,3 +99,27 @@ def _to_uint8(image: np.ndarray) -> np.ndarray:
             return (image >> 8).astype(np.uint8)
         return np.clip(image, 0, 255).astype(np.uint8)
     raise InvalidImageError(f"unsupported pixel type {image.dtype}; expected uint8")
+
+
+def percentiles(gray: np.ndarray, percents: tuple[float, ...]) -> tuple[float, ...]:
+    """``np.percentile(gray, percents)`` (linear interpolation), to the last bit, for an
+    8-bit image counted in a histogram rather than sorted: several times faster on the
+    small crops a plate is read from, where these levels are taken thousands of times.
+    Other pixel types are handed to numpy. The levels are ``np.float64``, as numpy's are
+    (arithmetic with them on float32 pixels runs in float64 alike).
+    """
+    if gray.dtype != np.uint8 or gray.size == 0:
+        return tuple(np.percentile(gray, percents))
+    counts = np.cumsum(np.bincount(gray.ravel(), minlength=256))
+    last = gray.size - 1
+    result: list[np.float64] = []
+    for percent in percents:
+        # numpy's virtual index and its lerp (from the far end past halfway).
+        index = np.float64(last) * np.true_divide(percent, 100)
+        below = int(np.floor(index))
+        fraction = index - below
+        low = np.float64(np.searchsorted(counts, below, side="right"))
+        high = np.float64(np.searchsorted(counts, min(below + 1, last), side="right"))
+        step = high - low
+        result.append(high - step * (1 - fraction) if fraction >= 0.5 else low + step * fraction)
+    return tuple(result)

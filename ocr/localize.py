@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from ocr.images import percentiles
 from ocr.segment import TextLine, find_text_lines
 
 # Work at most this size: characters of a plate in a 1080p frame stay >= ~8 px.
@@ -306,7 +307,7 @@ def _row_score(row: TextLine, gray: np.ndarray, *, level: float | None = None) -
     ]
     if patch.size == 0:
         return 0.0
-    low, high = np.percentile(patch, (10, 90))
+    low, high = percentiles(patch, (10, 90))
     contrast = min(1.0, float(high - low) / 90.0)
     # Most plates are dark characters on a light plate.
     polarity = 1.0 if row.dark_text else 0.75

@@ -17,6 +17,7 @@ import numpy as np
 
 from ocr.formats import DIGITS, LETTERS, PUNJAB_DISTRICT_PREFIXES, ParsedPlate, parse_plate
 from ocr.glyphs import character_crop
+from ocr.images import percentiles
 from ocr.localize import PlateLayout
 from ocr.recognition import LineReading
 
@@ -526,10 +527,11 @@ def _ink_levels(crop: np.ndarray, dark: bool) -> tuple[np.ndarray, np.ndarray, f
     """How inked each pixel of a crop is (its darkness for ``dark`` text, else its
     lightness), which pixels are inked (past halfway between the plate's and the text's
     typical levels), and those two levels."""
-    ink = (255 - crop if dark else crop).astype(np.int16)
+    ink_u8 = 255 - crop if dark else crop
+    ink = ink_u8.astype(np.int16)
     if ink.size == 0:
         return ink > 0, ink, 0.0, 0.0
-    plate_ink, text_ink = (float(level) for level in np.percentile(ink, (10, 90)))
+    plate_ink, text_ink = percentiles(ink_u8, (10, 90))
     return ink > (plate_ink + text_ink) / 2, ink, plate_ink, text_ink
 
 

@@ -19,6 +19,8 @@ import cv2
 import numpy as np
 import torch
 
+from ocr.images import percentiles
+
 MODEL_HEIGHT_PX = 64
 # Wider lines carry no plate; capping keeps a stray wide crop from slowing the reading.
 MAX_WIDTH_PX = MODEL_HEIGHT_PX * 9
@@ -199,7 +201,7 @@ def _model_input(line: np.ndarray) -> np.ndarray:
 
 def _stretch(gray: np.ndarray) -> np.ndarray:
     """Stretch contrast between the 5th and 95th percentiles (dim, hazy plates)."""
-    low, high = np.percentile(gray, (5, 95))
+    low, high = percentiles(gray, (5, 95))
     if high - low < 8:
         return gray
     stretched = (gray.astype(np.float32) - low) * (255.0 / (high - low))

@@ -36,3 +36,14 @@ def test_it_measures_the_lean_of_a_slanted_plate(pk_crops, name: str, lean: floa
     assert _shear_of(slanted) == pytest.approx(lean, abs=0.06)
     upright = deskew.unshear(slanted, _shear_of(slanted), plate.shape[0] / 2.0)
     assert abs(_shear_of(upright)) < deskew.MIN_SHEAR
+
+
+@pytest.mark.parametrize("lean", [-0.45, -0.2, 0.0, 0.3, 0.5])
+def test_its_coarse_then_fine_search_finds_the_best_of_every_shear(
+    pk_crops, monkeypatch, lean: float
+) -> None:
+    plate = _plate(pk_crops["Punjab-Plates_p_3.jpg"].image_bgr)
+    slanted = deskew.unshear(plate, -lean, plate.shape[0] / 2.0)
+    found = _shear_of(slanted)
+    monkeypatch.setattr(deskew, "_COARSE_STEP", 1)  # every shear tried
+    assert found == _shear_of(slanted)

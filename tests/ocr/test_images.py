@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from ocr.errors import InvalidImageError
-from ocr.images import crop_xyxy, is_too_small, to_bgr
+from ocr.images import crop_xyxy, is_too_small, percentiles, to_bgr
 
 
 def test_it_converts_grayscale_and_single_channel_images_to_bgr() -> None:
@@ -67,3 +67,15 @@ def test_it_clips_a_vehicle_box_to_the_frame_and_returns_the_offset() -> None:
 def test_it_rejects_a_vehicle_box_outside_the_frame(box) -> None:
     with pytest.raises(InvalidImageError):
         crop_xyxy(np.zeros((100, 200, 3), dtype=np.uint8), box)
+
+
+@pytest.mark.parametrize("percents", [(5, 95), (2, 98), (10, 90), (0, 50, 100), (33.3,)])
+def test_its_percentiles_are_numpys_to_the_last_bit(pk_crops, percents) -> None:
+    gray = cv2.cvtColor(pk_crops["Punjab-Plates_p_3.jpg"].image_bgr, cv2.COLOR_BGR2GRAY)
+    for patch in (gray, gray[:7, :5], gray[3:4, 2:3], np.full((9, 4), 77, np.uint8)):
+        expected = np.percentile(patch, percents)
+        got = percentiles(patch, percents)
+        assert [float(v) for v in got] == [float(v) for v in expected]
+        assert all(isinstance(v, np.float64) for v in got)
+    floats = gray.astype(np.float32) / 3.0
+    assert list(percentiles(floats, percents)) == list(np.percentile(floats, percents))
