@@ -22,7 +22,8 @@ view, e.g. ``../shared/data/frames-pk``): any confident answer there is a false 
 
 Accuracy counts the best answer (the text, or the top candidate when the result is
 unreadable); ``wrong_confident`` is the share of answers above the confidence threshold
-that are wrong. The naive baseline is EasyOCR's ``readtext`` on the same crop, joined.
+that are wrong. "O/0 only" counts the misses that differ from the truth only in O and 0:
+the labels of one set may write a plate's round glyph as either. The naive baseline is EasyOCR's ``readtext`` on the same crop, joined.
 """
 
 from __future__ import annotations
@@ -69,6 +70,9 @@ class Tally:
     char_errors: int = 0
     truth_chars: int = 0
     n: int = 0
+    # Misses that would match were O and 0 one glyph (truth labels differ in which they
+    # write: a US plate's 0 between letters, a European plate's O in the letter block).
+    round_glyph_misses: int = 0
     latencies_ms: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
 
@@ -83,6 +87,7 @@ class Tally:
             self.confident += 1
             self.confident_wrong += not right
         if not right:
+            self.round_glyph_misses += truth_key.replace("O", "0") == answer_key.replace("O", "0")
             self.failures.append(
                 f"{truth} -> {answer or '(none)'}{' (confident)' if confident else ''}"
             )
@@ -242,7 +247,8 @@ def _print_set(name: str, tallies: dict[str, Tally], *, scenes: bool, show_failu
     print()
     print(f"== {name} ({tallies['main'].n} images) ==")
     print(
-        f"{'method':38} {'exact':>7} {'CER':>6} {'confident':>9} {'wrong|conf':>10} {'p50 ms':>7} {'p95 ms':>7}"
+        f"{'method':38} {'exact':>7} {'CER':>6} {'confident':>9} {'wrong|conf':>10} {'O/0 only':>8} "
+        f"{'p50 ms':>7} {'p95 ms':>7}"
     )
     rows = [tallies["main"]]
     if scenes:
@@ -254,7 +260,8 @@ def _print_set(name: str, tallies: dict[str, Tally], *, scenes: bool, show_failu
         confident = f"{tally.confident / tally.n:.0%}" if tally.n else "-"
         wrong = f"{tally.wrong_confident():.1%}" if tally is not tallies.get("naive") else "-"
         print(
-            f"{tally.name:38} {tally.rate():7.1%} {tally.cer():6.3f} {confident:>9} {wrong:>10} {p50:7.1f} {p95:7.1f}"
+            f"{tally.name:38} {tally.rate():7.1%} {tally.cer():6.3f} {confident:>9} {wrong:>10} "
+            f"{tally.round_glyph_misses:>8} {p50:7.1f} {p95:7.1f}"
         )
     if "naive" in tallies:
         ours = tallies["box"] if scenes else tallies["main"]

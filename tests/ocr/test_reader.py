@@ -383,3 +383,15 @@ def test_the_benchmark_reads_plates_shrunk_and_turned(plate_reader, tmp_path, ca
     out = capsys.readouterr().out
     assert "turned +5 deg at most 150 px wide" in out
     assert out.strip().splitlines()[-1].endswith("n=1")
+
+
+def test_the_benchmark_counts_misses_that_differ_only_in_o_and_0() -> None:
+    from benchmarks.anpr import Tally
+
+    tally = Tally("labels")
+    tally.add("RK896AO", "RK896A0", confident=False, latency_ms=1.0)  # O/0 only
+    tally.add("HK0E7C", "HKOE7C", confident=False, latency_ms=1.0)  # O/0 only
+    tally.add("RK019AF", "RKO19AE", confident=False, latency_ms=1.0)  # and an F/E
+    tally.add("LEB-5700", "LEB-5700", confident=True, latency_ms=1.0)
+
+    assert (tally.exact, tally.round_glyph_misses) == (1, 2)
