@@ -63,6 +63,30 @@ def test_the_segmented_characters_of_a_real_plate_are_classified(classifier, nam
     assert _classified(classifier, _row(name)) == name.split("_")[-1].removesuffix(".png")
 
 
+def test_folding_the_batch_norms_leaves_the_odds_as_trained(classifier) -> None:
+    import torch
+
+    from ocr.glyphs import WEIGHTS_PATH, GlyphNet, glyph_tensor
+
+    trained = GlyphNet()
+    trained.load_state_dict(
+        {k: v.float() for k, v in torch.load(WEIGHTS_PATH, weights_only=True).items()}
+    )
+    trained.eval()
+    row = _row("test_011_RK346AL.png")
+    light = is_light_ink(row.image)
+    batch = glyph_tensor(np.stack([glyph_input(c, light_ink=light) for c in row.char_crops]))
+    with torch.inference_mode():
+        expected = torch.softmax(trained(batch), dim=1).numpy()[:, :NO_CHARACTER]
+
+    odds = classifier.odds(row.char_crops, light_ink=light)
+
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in classifier.model.modules())
+    assert np.allclose(
+        odds, expected + (1 - expected.sum(axis=1, keepdims=True)) / NO_CHARACTER, atol=1e-6
+    )
+
+
 def test_a_cut_that_is_no_character_gets_no_opinion(classifier) -> None:
     crops = _row("test_016_BB751BH.png").char_crops
     # The left third of the "B", and the "7" and "5" run together.
