@@ -99,6 +99,8 @@ class PlateCandidate:
     score: float
     crop_bgr: np.ndarray = field(repr=False)
     two_line: bool = False
+    # In a whole frame searched at a reduced size: the crop cut from the frame itself.
+    full_res_crop_bgr: np.ndarray | None = field(default=None, repr=False)
 
 
 def find_layouts(gray: np.ndarray, *, plate_crop: bool, upscale: float = 1.0) -> list[PlateLayout]:
@@ -177,10 +179,14 @@ def locate(
         if any(_overlaps(layout.xyxy, box) for box in taken):
             continue
         taken.append(layout.xyxy)
+        full_res = None
+        if scale < 1.0 and not vehicle and not plate_crop:
+            # A frame searched reduced: its plate cut at the camera's resolution too.
+            full_res, _ = _rectified_crop(frame_bgr, _scaled_layout(layout, 1.0 / scale))
         crop, box = _rectified_crop(work, layout)
         x1, y1, x2, y2 = (value / scale for value in box)
         frame_box = (x1 + offset_xy[0], y1 + offset_xy[1], x2 + offset_xy[0], y2 + offset_xy[1])
-        candidates.append(PlateCandidate(frame_box, layout.score, crop, layout.two_line))
+        candidates.append(PlateCandidate(frame_box, layout.score, crop, layout.two_line, full_res))
         if len(candidates) >= limit:
             break
     return candidates
@@ -335,6 +341,15 @@ def _series_then_year(row: TextLine) -> bool:
         and 1 <= len(year) <= 2
         and float(year.max()) < _YEAR_HEIGHT_SHARE * float(np.median(series))
     )
+
+
+def _scaled_layout(layout: PlateLayout, factor: float) -> PlateLayout:
+    """The layout in the pixels of an image ``factor`` times the size."""
+    rows = tuple(
+        TextLine(np.round(row.char_boxes * factor).astype(int), row.dark_text)
+        for row in layout.rows
+    )
+    return PlateLayout(rows, layout.score)
 
 
 def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:

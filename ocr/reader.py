@@ -265,6 +265,15 @@ class PlateReader:
                 if rank == 0 and not plate_crop
                 else self._read_plate_image(candidate.crop_bgr)
             )
+            if rank == 0 and candidate.full_res_crop_bgr is not None:
+                # The frame was searched reduced (a 720p photo to 960 px): the plate at
+                # the camera's resolution reads otherwise, often better (YG9X2G, SG8L7E,
+                # 5CJP303 of the US photos), at times worse: the surer reading stands.
+                full_res = self._read_plate_crop(candidate.full_res_crop_bgr)
+                if full_res is not None and (
+                    reading is None or full_res.frame.standing > reading.frame.standing
+                ):
+                    reading = full_res
             if reading is None:
                 continue
             if reading.cut and not plate_crop:

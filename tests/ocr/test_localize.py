@@ -61,6 +61,24 @@ def test_it_locates_the_plate_in_full_scenes(scenes) -> None:
         assert all(0.0 <= c.score <= 1.0 for c in candidates)
 
 
+def test_a_frame_searched_reduced_also_gives_its_plate_at_the_cameras_resolution(
+    scenes, pk_crops
+) -> None:
+    # 1280x720, searched at 960 px wide: the crop from the frame itself is 4/3 the size.
+    frame = scenes["wts-lg-000120.jpg"].image_bgr
+    candidate = localize.locate(frame, limit=1)[0]
+    assert candidate.full_res_crop_bgr is not None
+    reduced, full = candidate.crop_bgr.shape, candidate.full_res_crop_bgr.shape
+    assert full[0] == pytest.approx(reduced[0] * 1280 / 960, abs=3)
+    assert full[1] == pytest.approx(reduced[1] * 1280 / 960, abs=3)
+    # A frame searched at its size, and a vehicle box (enlarged or not), have one crop.
+    small = scenes["test_045.jpg"].image_bgr
+    assert max(small.shape[:2]) <= localize.MAX_WORK_SIDE_PX
+    assert all(c.full_res_crop_bgr is None for c in localize.locate(small, limit=3))
+    vehicle = localize.locate(frame, vehicle=True, limit=3)
+    assert vehicle and all(c.full_res_crop_bgr is None for c in vehicle)
+
+
 def test_it_locates_the_plate_inside_a_vehicle_box_in_frame_coordinates(pk_crops) -> None:
     car = pk_crops["test-images_a14.jpg"].image_bgr
     candidates = localize.locate(car[200:449, 250:600], offset_xy=(250, 200), limit=3)

@@ -148,6 +148,17 @@ def test_a_candidate_its_crop_cuts_short_is_read_again_with_room_around_it(
     assert (reading.text or reading.candidates[0][0]) == "RK878AC"
 
 
+def test_a_plate_in_a_frame_searched_reduced_is_read_at_the_cameras_resolution(
+    plate_reader, scenes
+) -> None:
+    # A 1280x720 photo is searched at 960 px wide; its plate, 86 px wide, cut from that
+    # copy was read "5CJP303I" (the plate's edge as an "I"). Cut from the frame itself
+    # it reads right, and the surer of the two readings stands.
+    scene = scenes["wts-lg-000120.jpg"]
+    reading = plate_reader.read_track([(scene.image_bgr, None)])
+    assert (reading.text or reading.candidates[0][0]) == "5CJP303"
+
+
 @pytest.mark.parametrize(
     "name",
     [
