@@ -99,7 +99,8 @@ class PlateCandidate:
     score: float
     crop_bgr: np.ndarray = field(repr=False)
     two_line: bool = False
-    # In a whole frame searched at a reduced size: the crop cut from the frame itself.
+    # In a whole frame searched at a reduced size: the crop cut from the frame itself
+    # (the likeliest candidate is read from both, the others from this one alone).
     full_res_crop_bgr: np.ndarray | None = field(default=None, repr=False)
 
 

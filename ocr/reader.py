@@ -260,20 +260,13 @@ class PlateReader:
             # The likeliest candidate of a scene is read as a plate crop is (searched
             # again unless read well at once); the others, and a crop's candidates (the
             # crop is searched so already), are read as they are.
-            reading = (
-                self._read_plate_crop(candidate.crop_bgr)
-                if rank == 0 and not plate_crop
-                else self._read_plate_image(candidate.crop_bgr)
-            )
-            if rank == 0 and candidate.full_res_crop_bgr is not None:
-                # The frame was searched reduced (a 720p photo to 960 px): the plate at
-                # the camera's resolution reads otherwise, often better (YG9X2G, SG8L7E,
-                # 5CJP303 of the US photos), at times worse: the surer reading stands.
-                full_res = self._read_plate_crop(candidate.full_res_crop_bgr)
-                if full_res is not None and (
-                    reading is None or full_res.frame.standing > reading.frame.standing
-                ):
-                    reading = full_res
+            if rank == 0 and not plate_crop:
+                reading = self._read_likeliest(candidate)
+            else:
+                full_res = candidate.full_res_crop_bgr
+                reading = self._read_plate_image(
+                    full_res if full_res is not None else candidate.crop_bgr
+                )
             if reading is None:
                 continue
             if reading.cut and not plate_crop:
@@ -301,6 +294,21 @@ class PlateReader:
             if whole is not None and (best is None or whole.frame.standing > best.frame.standing):
                 best = whole
         return best
+
+    def _read_likeliest(self, candidate: PlateCandidate) -> _CropReading | None:
+        """A scene's likeliest candidate read as a plate crop; in a frame searched
+        reduced (a 720p photo at 960 px) from the frame itself too, and the surer
+        reading stands: at the camera's resolution it often reads better (YG9X2G, HB8X9J,
+        5CJP303 of the US photos), at times worse (a "W" read "H")."""
+        reading = self._read_plate_crop(candidate.crop_bgr)
+        if candidate.full_res_crop_bgr is None:
+            return reading
+        full_res = self._read_plate_crop(candidate.full_res_crop_bgr)
+        if full_res is not None and (
+            reading is None or full_res.frame.standing > reading.frame.standing
+        ):
+            return full_res
+        return reading
 
     def _read_panels(self, frame_bgr: np.ndarray, best: _CropReading | None) -> _CropReading | None:
         """``best``, or a frame's bright plate-shaped panel read as a plate crop, if that

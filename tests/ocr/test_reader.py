@@ -159,6 +159,14 @@ def test_a_plate_in_a_frame_searched_reduced_is_read_at_the_cameras_resolution(
     assert (reading.text or reading.candidates[0][0]) == "5CJP303"
 
 
+def test_a_frames_other_candidates_are_read_at_the_cameras_resolution(plate_reader, scenes) -> None:
+    # 1280x720: the plate is the second candidate; cut from the copy searched at 960 px
+    # its "S" was lost ("G8L7E").
+    scene = scenes["wts-lg-000027.jpg"]
+    reading = plate_reader.read_track([(scene.image_bgr, None)])
+    assert (reading.text or reading.candidates[0][0]) == "SG8L7E"
+
+
 @pytest.mark.parametrize(
     "name",
     [
