@@ -23,7 +23,8 @@ view, e.g. ``../shared/data/frames-pk``): any confident answer there is a false 
 Accuracy counts the best answer (the text, or the top candidate when the result is
 unreadable); ``wrong_confident`` is the share of answers above the confidence threshold
 that are wrong. "O/0 only" counts the misses that differ from the truth only in O and 0:
-the labels of one set may write a plate's round glyph as either. The naive baseline is EasyOCR's ``readtext`` on the same crop, joined.
+the labels of one set may write a plate's round glyph as either. The naive baseline is
+EasyOCR's ``readtext`` on the same crop, joined.
 """
 
 from __future__ import annotations

@@ -148,23 +148,23 @@ def test_a_candidate_its_crop_cuts_short_is_read_again_with_room_around_it(
     assert (reading.text or reading.candidates[0][0]) == "RK878AC"
 
 
-def test_a_plate_in_a_frame_searched_reduced_is_read_at_the_cameras_resolution(
-    plate_reader, scenes
+@pytest.mark.parametrize(
+    ("name", "plate"),
+    [
+        # The likeliest candidate, 86 px wide, cut from the copy searched at 960 px was
+        # read "5CJP303I" (the plate's edge as an "I"); cut from the frame itself it
+        # reads right, and the surer of the two readings stands.
+        ("wts-lg-000120.jpg", "5CJP303"),
+        # The plate is the second candidate; from the reduced copy its "S" was lost.
+        ("wts-lg-000027.jpg", "SG8L7E"),
+    ],
+)
+def test_the_plates_of_a_frame_searched_reduced_are_read_at_the_cameras_resolution(
+    plate_reader, scenes, name: str, plate: str
 ) -> None:
-    # A 1280x720 photo is searched at 960 px wide; its plate, 86 px wide, cut from that
-    # copy was read "5CJP303I" (the plate's edge as an "I"). Cut from the frame itself
-    # it reads right, and the surer of the two readings stands.
-    scene = scenes["wts-lg-000120.jpg"]
-    reading = plate_reader.read_track([(scene.image_bgr, None)])
-    assert (reading.text or reading.candidates[0][0]) == "5CJP303"
-
-
-def test_a_frames_other_candidates_are_read_at_the_cameras_resolution(plate_reader, scenes) -> None:
-    # 1280x720: the plate is the second candidate; cut from the copy searched at 960 px
-    # its "S" was lost ("G8L7E").
-    scene = scenes["wts-lg-000027.jpg"]
-    reading = plate_reader.read_track([(scene.image_bgr, None)])
-    assert (reading.text or reading.candidates[0][0]) == "SG8L7E"
+    # 1280x720 photos: the text-row search runs on a copy 960 px wide.
+    reading = plate_reader.read_track([(scenes[name].image_bgr, None)])
+    assert (reading.text or reading.candidates[0][0]) == plate
 
 
 @pytest.mark.parametrize(
