@@ -10,7 +10,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import cv2
 import numpy as np
@@ -274,8 +274,7 @@ class PlateReader:
                 # found only part of its row): read it again with room around it.
                 widened = _widened(region_bgr, candidate.xyxy, offset)
                 wider = self._read_plate_image(widened) if widened is not None else None
-                if wider is not None and wider.frame.standing > reading.frame.standing:
-                    reading = wider
+                reading = _surer(reading, wider)
             weighted = reading.frame.standing * weight
             if best is None or weighted > best.frame.standing:
                 best = _CropReading(reading.frame.scaled(weight), reading.crop_bgr, reading.cut)
@@ -290,9 +289,7 @@ class PlateReader:
             and _PLATE_ASPECT[0] <= width / height <= _PLATE_ASPECT[1]
             and (best is None or best.frame.standing < 0.9)
         ):
-            whole = self._read_plate_image(region_bgr)
-            if whole is not None and (best is None or whole.frame.standing > best.frame.standing):
-                best = whole
+            best = _surer(best, self._read_plate_image(region_bgr))
         return best
 
     def _read_likeliest(self, candidate: PlateCandidate) -> _CropReading | None:
@@ -303,12 +300,7 @@ class PlateReader:
         reading = self._read_plate_crop(candidate.crop_bgr)
         if candidate.full_res_crop_bgr is None:
             return reading
-        full_res = self._read_plate_crop(candidate.full_res_crop_bgr)
-        if full_res is not None and (
-            reading is None or full_res.frame.standing > reading.frame.standing
-        ):
-            return full_res
-        return reading
+        return _surer(reading, self._read_plate_crop(candidate.full_res_crop_bgr))
 
     def _read_panels(self, frame_bgr: np.ndarray, best: _CropReading | None) -> _CropReading | None:
         """``best``, or a frame's bright plate-shaped panel read as a plate crop, if that
@@ -339,11 +331,7 @@ class PlateReader:
         if reading is None or not _good_enough(reading.frame):
             # A loose or tilted crop, or not a crop at all (a car photo): search it like a
             # scene, which levels the rows and re-reads them with margins.
-            searched = self._read_scene(image, (0, 0), plate_crop=True)
-            if searched is not None and (
-                reading is None or searched.frame.standing > reading.frame.standing
-            ):
-                reading = searched
+            reading = _surer(reading, self._read_scene(image, (0, 0), plate_crop=True))
         return reading
 
     def _read_plate_image(self, plate_bgr: np.ndarray) -> _CropReading | None:
@@ -553,6 +541,22 @@ def _good_enough(reading: FrameReading) -> bool:
     """Whether a reading is sure enough to end the search for other layouts or candidates:
     as sure as its format lets any reading be (a foreign plate's never is sure)."""
     return reading.standing >= _GOOD_ENOUGH_CONFIDENCE * format_ceiling(reading.parsed)
+
+
+@overload
+def _surer(reading: _CropReading, other: _CropReading | None) -> _CropReading: ...
+
+
+@overload
+def _surer(reading: _CropReading | None, other: _CropReading | None) -> _CropReading | None: ...
+
+
+def _surer(reading: _CropReading | None, other: _CropReading | None) -> _CropReading | None:
+    """``other`` if it stands higher than ``reading`` (or there is no ``reading``),
+    else ``reading``: of two readings alike sure, the first stands."""
+    if other is not None and (reading is None or other.frame.standing > reading.frame.standing):
+        return other
+    return reading
 
 
 def _candidate_weight(score: float) -> float:
