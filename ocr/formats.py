@@ -158,29 +158,41 @@ def parse_plate(raw: str, *, hints: Iterable[str] = ()) -> ParsedPlate:
 
 
 def _unknown(text: str) -> ParsedPlate:
-    """A reading that fits no Pakistani layout: kept as read but for O between digits."""
+    """A reading that fits no Pakistani layout: kept as read but for its round glyphs'
+    kind where its blocks tell it (``round_glyphs_by_block``)."""
     return ParsedPlate(round_glyphs_by_block(text), "", "", "", "unknown", "", False)
 
 
 def round_glyphs_by_block(text: str) -> str:
-    """Write a round glyph between digits as 0.
+    """Write a round glyph as the kind of character its block holds.
 
     O and 0 are drawn alike on most plates, so the recogniser's choice between them is
-    a coin toss; a round glyph whose nearest other characters on both sides are digits
-    sits in a digit block. (Among letters it stays as read: US plates put 0 between
-    letters, "HK0E7C".)
+    a coin toss. A round glyph whose nearest other characters on both sides are digits
+    sits in a digit block: 0. One at either end of the plate belongs to the block of
+    its one neighbour: 0 after or before a digit ("1B70440"), O after or before a
+    letter (a Slovak "RK896AO"). Between two letters, or between a letter and a digit,
+    it stays as read: US plates put 0 between letters ("HK0E7C"), and a block's edge
+    tells nothing.
 
     >>> round_glyphs_by_block("RK9O6AJ"), round_glyphs_by_block("WOB3OO5")
     ('RK906AJ', 'WOB3005')
+    >>> round_glyphs_by_block("PP587A0"), round_glyphs_by_block("0YO9FEU")
+    ('PP587AO', 'OYO9FEU')
     """
     out = list(text)
     for i, char in enumerate(text):
-        if char != "O":
+        if char not in "O0":
             continue
         left = next((c for c in reversed(text[:i]) if c.isalnum() and c not in "O0"), "")
         right = next((c for c in text[i + 1 :] if c.isalnum() and c not in "O0"), "")
-        if left.isdigit() and right.isdigit():
+        at_end = not any(c.isalnum() for c in text[:i]) or not any(
+            c.isalnum() for c in text[i + 1 :]
+        )
+        neighbours = left + right if not at_end else (left or right)
+        if neighbours and neighbours.isdigit() and (at_end or len(neighbours) == 2):
             out[i] = "0"
+        elif at_end and neighbours.isalpha():
+            out[i] = "O"
     return "".join(out)
 
 

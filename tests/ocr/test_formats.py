@@ -141,9 +141,13 @@ def test_a_cue_still_allows_the_rewrites_an_uncued_reading_may_not_have() -> Non
         ("WOB3OO5", "WOB3005"),  # ... also two in a row; among letters it stays O
         ("HK0E7C", "HK0E7C"),  # US plates put 0 between letters: left as read
         ("RKO19AF", "RKO19AF"),  # between a letter and a digit: left as read
+        ("1B7044O", "1B70440"),  # at an end, the kind of its one neighbour: a digit
+        ("PP587A0", "PP587AO"),  # ... or a letter
+        ("0YO9FEU", "OYO9FEU"),  # ... at the start too
+        ("O0-8E6CK", "008E6CK"),  # two round glyphs at the start take the 8's kind
     ],
 )
-def test_a_foreign_reading_writes_a_round_glyph_between_digits_as_zero(raw: str, text: str) -> None:
+def test_a_foreign_reading_writes_a_round_glyph_as_its_blocks_kind(raw: str, text: str) -> None:
     parsed = parse_plate(raw)
     assert (parsed.text, parsed.format) == (text, "unknown")
 
