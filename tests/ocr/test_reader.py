@@ -404,6 +404,22 @@ def test_the_benchmark_reads_plates_shrunk_and_turned(plate_reader, tmp_path, ca
     assert out.strip().splitlines()[-1].endswith("n=1")
 
 
+def test_the_benchmark_reads_plates_blurred(plate_reader, tmp_path, capsys) -> None:
+    from benchmarks import anpr
+
+    source = PK_PLATES / "Punjab-Plates_111.jpg"
+    (tmp_path / source.name).write_bytes(source.read_bytes())
+    (tmp_path / "labels.csv").write_text(f"file,plate\n{source.name},LEB-5700\n")
+
+    assert anpr.main(["--data", str(tmp_path), "--blur", "8", "--no-naive"]) == 0
+
+    out = capsys.readouterr().out
+    assert "blurred 8 px" in out
+    # Blurred this far, the plate is no one's to read: no answer is confident.
+    assert "wrong_confident=0.000" in out.strip().splitlines()[-1]
+    assert " 0% " in out.split("blurred 8 px: crop")[1].splitlines()[0]
+
+
 def test_the_benchmark_counts_misses_that_differ_only_in_o_and_0() -> None:
     from benchmarks.anpr import Tally
 
