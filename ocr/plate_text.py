@@ -33,6 +33,10 @@ _UNKNOWN_DISTRICT_PRIOR = 0.2
 # candidates; frames of a track that agree can still lift it.
 _UNKNOWN_FORMAT_FACTOR = 0.55
 _UNCUED_FORMAT_FACTOR = 0.55
+# A Pakistani plate of a rare shape (a Punjab series without a district code, a number
+# of at most this many digits) is believed this much less on one frame.
+_RARE_PLATE_FACTOR = 0.75
+_SHORT_NUMBER_DIGITS = 2
 # How much a character the network saw as the other kind (a digit where a letter must
 # be) still counts: its class's share of the odds, to this power.
 _CLASS_MASS_EXPONENT = 0.25
@@ -775,7 +779,7 @@ def plate_confidence(
     mean = float(np.mean(char_confidences))
     confidence = (weakest * mean) ** 0.5
     read_chars = read_char_count(parsed)
-    confidence *= format_ceiling(parsed)
+    confidence *= format_ceiling(parsed) * _rarity(parsed)
     if not parsed.is_pakistani:
         text = parsed.text
         if len(text) < 4 or len(text) > 9:
@@ -787,6 +791,22 @@ def plate_confidence(
     # plate was missed or something beside it was read.
     confidence *= _COUNT_MISMATCH_FACTOR ** min(2, abs(read_chars - segmented_chars))
     return float(confidence)
+
+
+def _rarity(parsed: ParsedPlate) -> float:
+    """How far a Pakistani plate's own text vouches for it: a Punjab series without a
+    district code, or a number of one or two digits, is rare on the road (PLATES.md),
+    and is what a blurred plate reads as when a character is lost ("EE-6731" for
+    "LEE-6731", "ATZ-97" for "ATZ-972"): one frame of it is no sure answer; frames of a
+    track that agree can still lift it."""
+    if not parsed.is_pakistani:
+        return 1.0
+    factor = 1.0
+    if parsed.format == "punjab" and not parsed.letters.startswith(PUNJAB_DISTRICT_PREFIXES):
+        factor *= _RARE_PLATE_FACTOR
+    if len(parsed.digits) <= _SHORT_NUMBER_DIGITS:
+        factor *= _RARE_PLATE_FACTOR
+    return factor
 
 
 def format_ceiling(parsed: ParsedPlate) -> float:

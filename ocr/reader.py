@@ -73,6 +73,9 @@ _WIDENING = 0.7
 # A reading at least this sure gets a second look at its rows (a weaker one is
 # unreadable on its own; frames that agree can still lift it, so it is not far below).
 _SECOND_LOOK_FROM = 0.3
+# Another reading of the same image that spells another plate dissents when it stands at
+# least this share as high as the surest (it is no stray: a rival reading).
+_RIVAL_SHARE = 0.5
 # A row whose every character the network rated at least this sure needs no second look.
 _SURE_CHARACTER = 0.99
 
@@ -358,6 +361,7 @@ class PlateReader:
         # The best-looking rows are not always the plate (a dealer sticker, a state name):
         # the next layout is read too unless the first is already read confidently.
         best: _LayoutReading | None = None
+        read: list[_LayoutReading] = []
         for layout in layouts[:_LAYOUTS_PER_CROP]:
             if best is not None and best.standing >= _layout_weight(layout.score):
                 # Layouts come best first: no later one can read more confidently.
@@ -368,12 +372,15 @@ class PlateReader:
                 reading = self._read_layout(
                     image, gray, variant, hints if variant is layout else None
                 )
+                if reading is not None:
+                    read.append(reading)
                 if reading is not None and (best is None or reading.standing > best.standing):
                     best = reading
             if best is not None and _good_enough(best.frame()):
                 break
         if best is None:
             return None
+        best = _with_rival_layout(best, read)
         x1, y1, x2, y2 = best.layout.xyxy
         margin = int(0.5 * best.layout.char_height_px)
         crop = image[max(0, y1 - margin) : y2 + margin, max(0, x1 - margin) : x2 + margin]
@@ -596,10 +603,44 @@ def _surer(reading: _CropReading | None, other: _CropReading | None) -> _CropRea
 
 def _surer(reading: _CropReading | None, other: _CropReading | None) -> _CropReading | None:
     """``other`` if it stands higher than ``reading`` (or there is no ``reading``),
-    else ``reading``: of two readings alike sure, the first stands."""
+    else ``reading``: of two readings alike sure, the first stands. The other, if it
+    spells another plate and stands nearly as high, dissents (``_rival``)."""
     if other is not None and (reading is None or other.frame.standing > reading.frame.standing):
-        return other
-    return reading
+        reading, other = other, reading
+    if reading is None or other is None:
+        return reading
+    rival = _rival(reading.frame, other.frame)
+    return reading if rival is None else replace(reading, frame=rival)
+
+
+def _rival(best: FrameReading, other: FrameReading) -> FrameReading | None:
+    """``best`` with ``other`` as its dissenting second look, when ``other`` (another
+    reading of the same image: another layout, crop or scale) spells another plate and
+    stands at least ``_RIVAL_SHARE`` as high, and ``best`` has no dissent yet; else None.
+
+    Two readings of one image that disagree are no sure answer: a blurred plate read
+    "ACD-71" from one layout and "ACD-714" from another has lost a character in one.
+    """
+    if (
+        best.second_look is not None
+        or not other.key
+        or other.key == best.key
+        or other.standing < _RIVAL_SHARE * best.standing
+    ):
+        return None
+    return replace(best, second_look=replace(other, confidence=other.standing, second_look=None))
+
+
+def _with_rival_layout(best: _LayoutReading, read: Sequence[_LayoutReading]) -> _LayoutReading:
+    """``best`` with the surest of the other layouts' readings (``read``) that spells
+    another plate as its dissent, as ``_rival`` allows."""
+    others = [r for r in read if canonical(r.parsed.text) != canonical(best.parsed.text)]
+    if not others:
+        return best
+    other = max(others, key=lambda r: r.standing)
+    if _rival(best.frame(), other.frame()) is None:
+        return best
+    return replace(best, second_look=replace(other, confidence=other.standing, second_look=None))
 
 
 def _candidate_weight(score: float) -> float:

@@ -110,3 +110,17 @@ def test_a_frames_standing_is_what_fusing_it_alone_gives() -> None:
     assert first.standing == pytest.approx(0.86)
     assert doubted.standing == pytest.approx(fuse([doubted]).confidence)
     assert doubted.standing < first.standing
+
+
+def test_a_rival_reading_of_the_same_image_dissents_and_a_stray_one_does_not() -> None:
+    from ocr.reader import _rival
+
+    best = FrameReading(parse_plate("ACD 71", hints=("yellow",)), 0.73)
+    rival = FrameReading(parse_plate("ACD 714", hints=("yellow",)), 0.71)
+    stray = FrameReading(parse_plate("LOS"), 0.1)
+    dissented = _rival(best, rival)
+    assert dissented is not None and dissented.second_look is not None
+    assert dissented.standing < 0.6 <= best.standing
+    assert _rival(best, stray) is None  # too weak to be a rival
+    assert _rival(best, replace(rival, parsed=best.parsed)) is None  # the same plate
+    assert _rival(dissented, rival) is None  # one dissent is enough

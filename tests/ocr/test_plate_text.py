@@ -80,6 +80,26 @@ def test_one_sure_reading_no_format_vouches_for_stays_below_the_threshold(raw: s
     )
 
 
+@pytest.mark.parametrize(
+    ("rare", "usual", "hints"),
+    [
+        ("EE\n6731", "LEE\n6731", ("two_line", "green_strip")),  # no district code: L lost
+        ("ATZ 97", "ATZ 972", ("yellow",)),  # a two-digit number: a digit lost
+    ],
+)
+def test_a_plate_of_a_rare_shape_is_believed_less_on_one_frame(
+    rare: str, usual: str, hints: tuple[str, ...]
+) -> None:
+    # What a blurred plate reads as when it loses a character, its glyphs read as surely
+    # as the plate's: the rare shape falls below the threshold where the usual passes.
+    parsed_rare, parsed_usual = parse_plate(rare, hints=hints), parse_plate(usual, hints=hints)
+    assert parsed_rare.is_pakistani and parsed_usual.is_pakistani
+    rare_n, usual_n = len(canonical(rare)), len(canonical(usual))
+    rare_confidence = plate_confidence((0.78,) * rare_n, parsed_rare, rare_n)
+    usual_confidence = plate_confidence((0.78,) * usual_n, parsed_usual, usual_n)
+    assert usual_confidence >= DEFAULT_MIN_CONFIDENCE > rare_confidence
+
+
 def test_a_cued_sure_reading_passes_the_threshold() -> None:
     parsed = parse_plate("CHL 9084", hints=("yellow",))
     assert plate_confidence((0.99,) * 7, parsed, 7) >= DEFAULT_MIN_CONFIDENCE

@@ -199,6 +199,25 @@ def test_a_blurred_plate_is_never_read_confidently_wrong(plate_reader, pk_crops,
         assert reading.text == ""
 
 
+@pytest.mark.parametrize(
+    ("name", "sigma"),
+    [
+        # One layout reads "ACD-71", another "ACD-714": the rival readings dissent.
+        ("Karachi-Plate_29.JPG", 2.0),
+        # "ATZ-97", its last digit lost: a two-digit number is rare, no sure answer alone.
+        ("Karachi-Plate_54.JPG", 2.0),
+    ],
+)
+def test_a_blurred_plate_that_loses_a_character_is_no_sure_answer(
+    plate_reader, name: str, sigma: float
+) -> None:
+    image = cv2.imread(str(PK_PLATES / name))
+    truth = {"Karachi-Plate_29.JPG": "ACD-714", "Karachi-Plate_54.JPG": "ATZ-972"}[name]
+    reading = plate_reader.read_crop(cv2.GaussianBlur(image, (0, 0), sigma))
+    assert reading.unreadable or reading.text == truth
+    assert reading.candidates
+
+
 def test_it_reads_four_channel_and_grayscale_crops(plate_reader, pk_crops) -> None:
     crop = pk_crops["Punjab-Plates_p_3.jpg"]
     bgra = cv2.cvtColor(crop.image_bgr, cv2.COLOR_BGR2BGRA)
