@@ -10,7 +10,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 import cv2
 import numpy as np
@@ -614,33 +614,47 @@ def _surer(reading: _CropReading | None, other: _CropReading | None) -> _CropRea
 
 
 def _rival(best: FrameReading, other: FrameReading) -> FrameReading | None:
-    """``best`` with ``other`` as its dissenting second look, when ``other`` (another
-    reading of the same image: another layout, crop or scale) spells another plate and
-    stands at least ``_RIVAL_SHARE`` as high, and ``best`` has no dissent yet; else None.
+    """``best`` with ``other`` as its dissenting second look when the two are rivals
+    (``_are_rivals``), else None."""
+    if not _are_rivals(best, other):
+        return None
+    return replace(best, second_look=_as_dissent(other))
+
+
+def _are_rivals(best: FrameReading, other: FrameReading) -> bool:
+    """Whether ``other`` (another reading of the same image: another layout, crop or
+    scale) spells another plate and stands at least ``_RIVAL_SHARE`` as high as ``best``,
+    which has no dissent yet.
 
     Two readings of one image that disagree are no sure answer: a blurred plate read
     "ACD-71" from one layout and "ACD-714" from another has lost a character in one.
     """
-    if (
-        best.second_look is not None
-        or not other.key
-        or other.key == best.key
-        or other.standing < _RIVAL_SHARE * best.standing
-    ):
-        return None
-    return replace(best, second_look=replace(other, confidence=other.standing, second_look=None))
+    return (
+        best.second_look is None
+        and bool(other.key)
+        and other.key != best.key
+        and other.standing >= _RIVAL_SHARE * best.standing
+    )
+
+
+_Reading = TypeVar("_Reading", FrameReading, _LayoutReading)
+
+
+def _as_dissent(reading: _Reading) -> _Reading:
+    """A reading as another's dissenting second look: at its own standing, alone."""
+    return replace(reading, confidence=reading.standing, second_look=None)
 
 
 def _with_rival_layout(best: _LayoutReading, read: Sequence[_LayoutReading]) -> _LayoutReading:
     """``best`` with the surest of the other layouts' readings (``read``) that spells
-    another plate as its dissent, as ``_rival`` allows."""
+    another plate as its dissent, if the two are rivals (``_are_rivals``)."""
     others = [r for r in read if canonical(r.parsed.text) != canonical(best.parsed.text)]
     if not others:
         return best
     other = max(others, key=lambda r: r.standing)
-    if _rival(best.frame(), other.frame()) is None:
+    if not _are_rivals(best.frame(), other.frame()):
         return best
-    return replace(best, second_look=replace(other, confidence=other.standing, second_look=None))
+    return replace(best, second_look=_as_dissent(other))
 
 
 def _candidate_weight(score: float) -> float:
