@@ -73,8 +73,8 @@ _DETACHED_HEIGHT_OFF = 0.2
 _DETACHED_GAP = 0.9
 # A row's glyphs (their median) narrower than this share of their height are widened to
 # it before they are read, by at most this factor; a median needs this many glyphs.
-_GLYPH_ASPECT = 0.5
-_MAX_WIDENING = 1.6
+GLYPH_ASPECT = 0.5
+MAX_WIDENING = 1.6
 _MIN_GLYPHS_FOR_ASPECT = 3
 # How far (in character heights) a glyph's centre may lie outside a segmented character
 # and still be that character (CTC peaks are placed to within one output frame).
@@ -123,14 +123,14 @@ class RowCrop:
 
         The recogniser knows glyphs of common proportions: a condensed plate font (a US
         plate's glyphs, under half as wide as tall) comes out as other glyphs (a "W" read
-        "H", a "6" read "G"), so its row is stretched to ``_GLYPH_ASPECT``.
+        "H", a "6" read "G"), so its row is stretched to ``GLYPH_ASPECT``.
         """
         images = [self.image] if self.uncut is None else [self.image, self.uncut]
         if len(self.char_spans) < _MIN_GLYPHS_FOR_ASPECT:
             return images
         widths = [high - low for low, high in self.char_spans]
         aspect = float(np.median(widths)) / max(self.char_height_frac, 1e-6)
-        factor = min(_MAX_WIDENING, _GLYPH_ASPECT / max(aspect, 1e-6))
+        factor = min(MAX_WIDENING, GLYPH_ASPECT / max(aspect, 1e-6))
         if factor <= 1.0:
             return images
         return [

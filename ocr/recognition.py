@@ -109,7 +109,7 @@ class LineRecogniser:
             allowlist: the symbols that may be output; others are masked before decoding.
         """
         mask = self._symbol_mask(allowlist)
-        return [self._read_line(_model_input(line), mask) for line in lines_gray]
+        return [self._read_line(model_input(line), mask) for line in lines_gray]
 
     def _read_line(self, image: np.ndarray, mask: np.ndarray) -> LineReading:
         """Recognise one ``(64, W)`` model input."""
@@ -187,7 +187,7 @@ def _bf16_convolutions() -> bool:
     return bool(supported()) if supported is not None else False
 
 
-def _model_input(line: np.ndarray) -> np.ndarray:
+def model_input(line: np.ndarray) -> np.ndarray:
     """A line resized to the model's height (width in proportion, capped), contrast stretched."""
     height, width = line.shape[:2]
     new_width = int(
