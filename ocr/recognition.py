@@ -113,7 +113,7 @@ class LineRecogniser:
 
     def _read_line(self, image: np.ndarray, mask: np.ndarray) -> LineReading:
         """Recognise one ``(64, W)`` model input."""
-        scaled = image.astype(np.float32) / 127.5 - 1.0
+        scaled = model_scale(image)
         with torch.inference_mode():
             logits = self._model(
                 torch.from_numpy(scaled[None, None])
@@ -185,6 +185,12 @@ def _bf16_convolutions() -> bool:
         return False
     supported = getattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", None)
     return bool(supported()) if supported is not None else False
+
+
+def model_scale(images: np.ndarray) -> np.ndarray:
+    """Model inputs (``model_input``, one or a stack) as the network takes them: float32
+    in [-1, 1]. Training and reading must agree on it."""
+    return images.astype(np.float32) / 127.5 - 1.0
 
 
 def model_input(line: np.ndarray) -> np.ndarray:

@@ -5,12 +5,17 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 import pytest
 
+if TYPE_CHECKING:
+    from ocr.plate_text import RowCrop
+
 PLATES_DIR = Path(__file__).resolve().parent.parent / "data" / "plates"
+OPENALPR = PLATES_DIR / "openalpr"
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,19 @@ def _load(path: Path) -> np.ndarray:
     image = cv2.imread(str(path))
     assert image is not None, f"test image missing: {path}"
     return image
+
+
+def openalpr_row(name: str) -> RowCrop:
+    """The first row of the best layout of a plate crop in ``openalpr/``, cut as the reader
+    cuts it (the crop scaled to 160 px high)."""
+    from ocr import localize
+    from ocr.plate_text import row_crops
+
+    image = _load(OPENALPR / name)
+    scale = 160 / image.shape[0]
+    gray = cv2.cvtColor(cv2.resize(image, None, fx=scale, fy=scale), cv2.COLOR_BGR2GRAY)
+    layout = localize.find_layouts(gray, plate_crop=True, upscale=scale)[0]
+    return row_crops(gray, layout)[0]
 
 
 def pk_images() -> list[LabelledImage]:

@@ -25,22 +25,14 @@ from ocr.glyphs import (
 from ocr.plate_text import RowCrop, row_crops
 from ocr.reader import PlateReader
 from ocr.recognition import LineReading
+from tests.ocr.conftest import OPENALPR, openalpr_row
 
-OPENALPR = Path(__file__).resolve().parents[1] / "data" / "plates" / "openalpr"
 ALPHABET = "0123456789-ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 @pytest.fixture(scope="module")
 def classifier() -> GlyphClassifier:
     return GlyphClassifier()
-
-
-def _row(name: str) -> RowCrop:
-    image = cv2.imread(str(OPENALPR / name))
-    scale = 160 / image.shape[0]
-    gray = cv2.cvtColor(cv2.resize(image, None, fx=scale, fy=scale), cv2.COLOR_BGR2GRAY)
-    layout = localize.find_layouts(gray, plate_crop=True, upscale=scale)[0]
-    return row_crops(gray, layout)[0]
 
 
 def _classified(classifier: GlyphClassifier, row: RowCrop) -> str:
@@ -60,7 +52,7 @@ def _classified(classifier: GlyphClassifier, row: RowCrop) -> str:
     ],
 )
 def test_the_segmented_characters_of_a_real_plate_are_classified(classifier, name) -> None:
-    assert _classified(classifier, _row(name)) == name.split("_")[-1].removesuffix(".png")
+    assert _classified(classifier, openalpr_row(name)) == name.split("_")[-1].removesuffix(".png")
 
 
 def test_folding_the_batch_norms_leaves_the_odds_as_trained(classifier) -> None:
@@ -73,7 +65,7 @@ def test_folding_the_batch_norms_leaves_the_odds_as_trained(classifier) -> None:
         {k: v.float() for k, v in torch.load(WEIGHTS_PATH, weights_only=True).items()}
     )
     trained.eval()
-    row = _row("test_011_RK346AL.png")
+    row = openalpr_row("test_011_RK346AL.png")
     light = is_light_ink(row.image)
     batch = glyph_tensor(np.stack([glyph_input(c, light_ink=light) for c in row.char_crops]))
     with torch.inference_mode():
@@ -88,7 +80,7 @@ def test_folding_the_batch_norms_leaves_the_odds_as_trained(classifier) -> None:
 
 
 def test_a_cut_that_is_no_character_gets_no_opinion(classifier) -> None:
-    crops = _row("test_016_BB751BH.png").char_crops
+    crops = openalpr_row("test_016_BB751BH.png").char_crops
     # The left third of the "B", and the "7" and "5" run together.
     height, width = crops[0].shape
     part = crops[0][:, : width // 3]
@@ -99,7 +91,7 @@ def test_a_cut_that_is_no_character_gets_no_opinion(classifier) -> None:
 
 
 def test_light_characters_on_a_dark_ground_come_out_as_dark_on_light() -> None:
-    crop = _row("wts-lg-000124_5NCP692.png").char_crops[0]
+    crop = openalpr_row("wts-lg-000124_5NCP692.png").char_crops[0]
     upright, inverted = glyph_input(crop), glyph_input(255 - crop)
     assert float(np.mean(np.abs(upright.astype(int) - inverted.astype(int)))) < 12
     # Ink dark, ground light: the corners are ground.

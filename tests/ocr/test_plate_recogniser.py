@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 import torch
@@ -12,8 +11,6 @@ import torch
 from fixtures.glyphs import plate_fonts
 from fixtures.plate_rows import rows
 from fixtures.train_recogniser import train
-from ocr import localize
-from ocr.plate_text import row_crops
 from ocr.reader import (
     _PLATE_SYMBOLS,
     RECOGNISER_WEIGHTS_PATH,
@@ -22,8 +19,7 @@ from ocr.reader import (
     resolve_model_dir,
 )
 from ocr.recognition import MODEL_HEIGHT_PX
-
-OPENALPR = Path(__file__).resolve().parents[1] / "data" / "plates" / "openalpr"
+from tests.ocr.conftest import openalpr_row
 
 
 @pytest.fixture(scope="module")
@@ -94,18 +90,10 @@ def test_a_reader_asked_for_them_carries_the_fine_tuned_weights(tuned_reader, pl
     assert not tuned_reader.stock_recogniser and plate_reader.stock_recogniser
 
 
-def _row(name: str):
-    image = cv2.imread(str(OPENALPR / name))
-    scale = 160 / image.shape[0]
-    gray = cv2.cvtColor(cv2.resize(image, None, fx=scale, fy=scale), cv2.COLOR_BGR2GRAY)
-    layout = localize.find_layouts(gray, plate_crop=True, upscale=scale)[0]
-    return row_crops(gray, layout)[0]
-
-
 def test_a_condensed_texan_w_is_read_as_a_w_where_easyocrs_weights_read_an_h(
     tuned_reader, plate_reader
 ) -> None:
-    row = _row("wts-lg-000144_CWW2245.png")
+    row = openalpr_row("wts-lg-000144_CWW2245.png")
     tuned = tuned_reader._read_row(row).text.replace("-", "").replace(" ", "")
     stock = plate_reader._read_row(row).text.replace("-", "").replace(" ", "")
     assert "H" in stock and "W" not in stock
