@@ -34,9 +34,12 @@ _UNKNOWN_DISTRICT_PRIOR = 0.2
 _UNKNOWN_FORMAT_FACTOR = 0.55
 _UNCUED_FORMAT_FACTOR = 0.55
 # A Pakistani plate of a rare shape (a Punjab series without a district code, a number
-# of at most this many digits) is believed this much less on one frame.
+# of at most this many digits, a one-letter series with a number shorter than four
+# digits) is believed this much less on one frame.
 _RARE_PLATE_FACTOR = 0.75
 _SHORT_NUMBER_DIGITS = 2
+# A one-letter series is a Sindh plate's, numbered with four digits ("A-1234", PLATES.md).
+_ONE_LETTER_SERIES_DIGITS = 4
 # How much a character the network saw as the other kind (a digit where a letter must
 # be) still counts: its class's share of the odds, to this power.
 _CLASS_MASS_EXPONENT = 0.25
@@ -795,16 +798,20 @@ def plate_confidence(
 
 def _rarity(parsed: ParsedPlate) -> float:
     """How far a Pakistani plate's own text vouches for it: a Punjab series without a
-    district code, or a number of one or two digits, is rare on the road (PLATES.md),
-    and is what a blurred plate reads as when a character is lost ("EE-6731" for
-    "LEE-6731", "ATZ-97" for "ATZ-972"): one frame of it is no sure answer; frames of a
-    track that agree can still lift it."""
+    district code, a number of one or two digits, or a one-letter series with fewer
+    than four digits is rare on the road (PLATES.md), and is what a blurred plate reads
+    as when a character is lost ("EE-6731" for "LEE-6731", "ATZ-97" for "ATZ-972",
+    "S-036" for "BCS-036"): one frame of it is no sure answer; frames of a track that
+    agree can still lift it."""
     if not parsed.is_pakistani:
         return 1.0
     factor = 1.0
     if parsed.format == "punjab" and not parsed.letters.startswith(PUNJAB_DISTRICT_PREFIXES):
         factor *= _RARE_PLATE_FACTOR
-    if len(parsed.digits) <= _SHORT_NUMBER_DIGITS:
+    short_number = len(parsed.digits) <= _SHORT_NUMBER_DIGITS or (
+        len(parsed.letters) == 1 and len(parsed.digits) < _ONE_LETTER_SERIES_DIGITS
+    )
+    if short_number:
         factor *= _RARE_PLATE_FACTOR
     return factor
 

@@ -177,8 +177,9 @@ def test_a_californian_4_open_at_the_top_is_read_as_a_4(plate_reader) -> None:
     crop = cv2.imread(str(OPENALPR / "wts-lg-000167_7AWV401.png"))
     reading = plate_reader.read_crop(crop)
     assert canonical(reading.text or reading.candidates[0][0]) == "7AWV401"
+    # The recogniser alone reads "7AHVL…": the open "4" as an "L", the "W" as an "H".
     alone = PlateReader(use_glyphs=False).read_crop(crop)
-    assert canonical(alone.text or alone.candidates[0][0]) == "7AHVLG1"
+    assert canonical(alone.text or alone.candidates[0][0])[:5] == "7AHVL"
 
 
 @pytest.mark.parametrize(

@@ -85,6 +85,7 @@ def test_one_sure_reading_no_format_vouches_for_stays_below_the_threshold(raw: s
     [
         ("EE\n6731", "LEE\n6731", ("two_line", "green_strip")),  # no district code: L lost
         ("ATZ 97", "ATZ 972", ("yellow",)),  # a two-digit number: a digit lost
+        ("S-036", "BCS-036", ("yellow",)),  # one letter, three digits: letters lost
     ],
 )
 def test_a_plate_of_a_rare_shape_is_believed_less_on_one_frame(
