@@ -113,8 +113,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.model_dir,
             use_glyphs=not args.no_glyphs,
             stock_recogniser=False if args.plate_recogniser else None,
+            runtime=args.runtime,
         )
-        if args.no_glyphs or args.plate_recogniser
+        if args.no_glyphs or args.plate_recogniser or args.runtime
         else get_plate_reader(args.model_dir)
     )
     reader.min_confidence = args.threshold
@@ -125,7 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"model load: {load_s:.2f} s   confidence threshold: {args.threshold}   "
         f"glyph classifier: {'on' if reader.use_glyphs else 'off'}   "
-        f"recogniser: {'EasyOCR' if reader.stock_recogniser else 'fine-tuned on plate rows'}"
+        f"recogniser: {'EasyOCR' if reader.stock_recogniser else 'fine-tuned on plate rows'}, "
+        f"run by {reader.recogniser.runtime}"
     )
     all_tallies: dict[str, list[Tally]] = {
         "main": [],
@@ -544,6 +546,13 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--plate-recogniser",
         action="store_true",
         help="read rows with the recogniser fine-tuned on plate rows (not EasyOCR's own)",
+    )
+    parser.add_argument(
+        "--runtime",
+        choices=("onnx", "torch"),
+        default=None,
+        help="run the line recogniser from its 8-bit ONNX build or in PyTorch "
+        "(default: $NIGRAN_OCR_RUNTIME, else onnx)",
     )
     parser.add_argument(
         "--model-dir", default=None, help="EasyOCR weights (default: the offline package)"

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from ocr.images import percentiles
+from ocr.onnx_network import OnnxLineNetwork
 
 MODEL_HEIGHT_PX = 64
 # Wider lines carry no plate; capping keeps a stray wide crop from slowing the reading.
@@ -85,17 +86,29 @@ class LineReading:
 
 
 class LineRecogniser:
-    """Wraps the recogniser network of a loaded ``easyocr.Reader``."""
+    """Wraps the recogniser network of a loaded ``easyocr.Reader``, run by PyTorch or, given
+    ``network``, from the network's ONNX build (``ocr.onnx_network``)."""
 
-    def __init__(self, reader: Any) -> None:
+    def __init__(self, reader: Any, network: OnnxLineNetwork | None = None) -> None:
         # Channels-last convolutions run ~30 % faster on the CPU (same outputs).
         self._model = reader.recognizer.to(memory_format=torch.channels_last)
         self._device = reader.device
+        self._network = network
         features = self._model.FeatureExtraction
         if self._device == "cpu" and _bf16_convolutions() and not isinstance(features, _Bfloat16):
             self._model.FeatureExtraction = _Bfloat16(features)
         # Index 0 of the network output is the CTC blank; symbol i is character[i - 1].
         self.alphabet: str = "".join(reader.character)
+
+    @property
+    def runtime(self) -> str:
+        """What runs the network, in words (benchmarks print it)."""
+        if self._network is not None:
+            return f"ONNX Runtime, 8-bit ({self._network.path.name})"
+        features = self._model.FeatureExtraction
+        return (
+            f"PyTorch, {'bfloat16' if isinstance(features, _Bfloat16) else 'float32'} convolutions"
+        )
 
     def read(self, lines_gray: Sequence[np.ndarray], allowlist: str) -> list[LineReading]:
         """Recognise grayscale line images, each on its own.
@@ -113,7 +126,16 @@ class LineRecogniser:
 
     def _read_line(self, image: np.ndarray, mask: np.ndarray) -> LineReading:
         """Recognise one ``(64, W)`` model input."""
-        scaled = model_scale(image)
+        probs = self._probabilities(model_scale(image)) * mask
+        probs /= np.maximum(probs.sum(axis=1, keepdims=True), 1e-12)
+        return self._decode(probs, 1.0 / len(probs))
+
+    def _probabilities(self, scaled: np.ndarray) -> np.ndarray:
+        """``(T, C)`` symbol probabilities at each output frame of one model input."""
+        if self._network is not None:
+            logits = self._network.logits(scaled)
+            exp = np.exp(logits - logits.max(axis=1, keepdims=True))
+            return np.asarray(exp / exp.sum(axis=1, keepdims=True))
         with torch.inference_mode():
             logits = self._model(
                 torch.from_numpy(scaled[None, None])
@@ -121,9 +143,7 @@ class LineRecogniser:
                 .contiguous(memory_format=torch.channels_last),
                 None,
             )
-        probs = torch.softmax(logits[0], dim=1).cpu().numpy() * mask
-        probs /= np.maximum(probs.sum(axis=1, keepdims=True), 1e-12)
-        return self._decode(probs, 1.0 / len(probs))
+            return np.asarray(torch.softmax(logits[0], dim=1).cpu().numpy())
 
     def _symbol_mask(self, allowlist: str) -> np.ndarray:
         """Which network outputs may be decoded: the CTC blank and ``allowlist``."""

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-# The recogniser's convolutions in float32 on every machine (bfloat16 where the CPU runs
-# it natively otherwise): a reading balanced on a near tie, "9802YTB" at 0.50 beside
-# "980YTB", must not flip with the CI machine's CPU.
+# Where the recogniser runs in PyTorch (``torch_plate_reader``), its convolutions in
+# float32 on every machine (bfloat16 where the CPU runs it natively otherwise): a reading
+# balanced on a near tie, "9802YTB" at 0.50 beside "980YTB", must not flip with the CI
+# machine's CPU. The 8-bit ONNX build computes the same on AVX2 and AVX-512 VNNI.
 os.environ.setdefault("NIGRAN_OCR_BF16", "0")
 REDIS_URL = os.environ.get("NIGRAN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 

@@ -86,3 +86,14 @@ def plate_reader():
     reader = get_plate_reader()
     _ = reader.recogniser
     return reader
+
+
+@pytest.fixture(scope="session")
+def torch_plate_reader():
+    """A reader whose line recogniser runs in PyTorch, float32 (not the 8-bit ONNX build):
+    for readings that stand on a near tie."""
+    from ocr.reader import PlateReader
+
+    reader = PlateReader(runtime="torch")
+    _ = reader.recogniser
+    return reader
