@@ -52,7 +52,7 @@ STOCK_WEIGHTS_FILE = "english_g2.pth"
 # weights is shipped ("onnx", the default: ~1.7x faster on a CPU; ``ocr.onnx_network``).
 RUNTIME_ENV = "NIGRAN_OCR_RUNTIME"
 _RUNTIMES = ("onnx", "torch")
-# The ONNX builds, by ``stock_recogniser``; only EasyOCR's own weights' build is shipped.
+# The ONNX builds, by ``stock_recogniser`` (``fixtures.build_recogniser_onnx``).
 ONNX_RECOGNISER_PATHS = {
     True: onnx_network.ONNX_RECOGNISER_PATH,
     False: onnx_network.ONNX_RECOGNISER_PATH.with_name("recogniser-plates.int8.onnx"),

@@ -39,6 +39,17 @@ def test_the_shipped_build_is_of_the_installed_easyocr_weights(plate_reader, alp
     assert plate_reader.recogniser.runtime.startswith("ONNX Runtime, 8-bit")
 
 
+def test_the_shipped_plate_row_build_is_of_the_shipped_fine_tuned_weights(alphabet) -> None:
+    # Retraining ocr/models/recogniser.pt without rebuilding its ONNX build fails here.
+    network = onnx_network.load(
+        ocr.reader.ONNX_RECOGNISER_PATHS[False],
+        weights_path=RECOGNISER_WEIGHTS_PATH,
+        alphabet=alphabet,
+        threads=1,
+    )
+    assert network.metadata["source"] == RECOGNISER_WEIGHTS_PATH.name
+
+
 def test_a_build_of_other_weights_is_refused(alphabet) -> None:
     with pytest.raises(OcrModelError, match="other weights.*rebuild"):
         onnx_network.load(

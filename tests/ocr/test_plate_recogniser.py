@@ -88,6 +88,9 @@ def test_a_reader_asked_for_them_carries_the_fine_tuned_weights(tuned_reader, pl
         assert to_shipped < 0.5 * to_stock, key
     # By default a reader has EasyOCR's own (the fine-tuned ones are opt-in).
     assert not tuned_reader.stock_recogniser and plate_reader.stock_recogniser
+    # Each reads from the ONNX build of its own weights.
+    assert tuned_reader.recogniser.runtime.endswith("(recogniser-plates.int8.onnx)")
+    assert plate_reader.recogniser.runtime.endswith("(recogniser.int8.onnx)")
 
 
 def test_a_condensed_texan_w_is_read_as_a_w_where_easyocrs_weights_read_an_h(
