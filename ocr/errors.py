@@ -9,4 +9,5 @@ class InvalidImageError(ValueError):
 
 class OcrModelError(RuntimeError):
     """A model's weights could not be loaded: EasyOCR's from the configured model directory,
-    or the glyph classifier's shipped with the package."""
+    the glyph classifier's shipped with the package, or the recogniser's ONNX build (which
+    the reader then does without)."""

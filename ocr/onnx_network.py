@@ -30,8 +30,10 @@ class OnnxLineNetwork:
     model input in, ``(T, C)`` logits out (index 0 the CTC blank)."""
 
     def __init__(self, path: Path, *, threads: int) -> None:
-        import onnxruntime
-
+        try:
+            import onnxruntime
+        except ImportError as error:
+            raise OcrModelError(f"onnxruntime is not installed ({error})") from error
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 import pytest
@@ -79,6 +80,18 @@ def test_a_missing_or_corrupt_build_is_refused(tmp_path, alphabet) -> None:
     corrupt.write_bytes(onnx_network.ONNX_RECOGNISER_PATH.read_bytes()[:5000])
     with pytest.raises(OcrModelError, match="could not load"):
         onnx_network.load(corrupt, weights_path=STOCK_WEIGHTS, alphabet=alphabet, threads=1)
+
+
+def test_without_onnxruntime_a_build_cannot_load(monkeypatch, alphabet) -> None:
+    # An edge box without onnxruntime: the reader logs this and reads in PyTorch.
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    with pytest.raises(OcrModelError, match="onnxruntime is not installed"):
+        onnx_network.load(
+            onnx_network.ONNX_RECOGNISER_PATH,
+            weights_path=STOCK_WEIGHTS,
+            alphabet=alphabet,
+            threads=1,
+        )
 
 
 def test_without_a_build_of_its_weights_the_reader_reads_in_pytorch(
