@@ -28,10 +28,17 @@ def alphabet(plate_reader) -> str:
     return plate_reader.recogniser.alphabet
 
 
+def _load_build(
+    alphabet: str,
+    *,
+    path: Path = onnx_network.ONNX_RECOGNISER_PATH,
+    weights: Path = STOCK_WEIGHTS,
+) -> onnx_network.OnnxLineNetwork:
+    return onnx_network.load(path, weights_path=weights, alphabet=alphabet, threads=1)
+
+
 def test_the_shipped_build_is_of_the_installed_easyocr_weights(plate_reader, alphabet) -> None:
-    network = onnx_network.load(
-        onnx_network.ONNX_RECOGNISER_PATH, weights_path=STOCK_WEIGHTS, alphabet=alphabet, threads=1
-    )
+    network = _load_build(alphabet)
     assert network.metadata[onnx_network.SOURCE_SHA256_KEY] == onnx_network.file_sha256(
         STOCK_WEIGHTS
     )
@@ -42,56 +49,36 @@ def test_the_shipped_build_is_of_the_installed_easyocr_weights(plate_reader, alp
 
 def test_the_shipped_plate_row_build_is_of_the_shipped_fine_tuned_weights(alphabet) -> None:
     # Retraining ocr/models/recogniser.pt without rebuilding its ONNX build fails here.
-    network = onnx_network.load(
-        ocr.reader.ONNX_RECOGNISER_PATHS[False],
-        weights_path=RECOGNISER_WEIGHTS_PATH,
-        alphabet=alphabet,
-        threads=1,
+    network = _load_build(
+        alphabet, path=ocr.reader.ONNX_RECOGNISER_PATHS[False], weights=RECOGNISER_WEIGHTS_PATH
     )
     assert network.metadata["source"] == RECOGNISER_WEIGHTS_PATH.name
 
 
 def test_a_build_of_other_weights_is_refused(alphabet) -> None:
     with pytest.raises(OcrModelError, match="other weights.*rebuild"):
-        onnx_network.load(
-            onnx_network.ONNX_RECOGNISER_PATH,
-            weights_path=RECOGNISER_WEIGHTS_PATH,
-            alphabet=alphabet,
-            threads=1,
-        )
+        _load_build(alphabet, weights=RECOGNISER_WEIGHTS_PATH)
 
 
 def test_a_build_for_another_alphabet_is_refused(alphabet) -> None:
     with pytest.raises(OcrModelError, match="alphabet"):
-        onnx_network.load(
-            onnx_network.ONNX_RECOGNISER_PATH,
-            weights_path=STOCK_WEIGHTS,
-            alphabet=alphabet[::-1],
-            threads=1,
-        )
+        _load_build(alphabet[::-1])
 
 
 def test_a_missing_or_corrupt_build_is_refused(tmp_path, alphabet) -> None:
     with pytest.raises(OcrModelError, match="no ONNX recogniser"):
-        onnx_network.load(
-            tmp_path / "none.onnx", weights_path=STOCK_WEIGHTS, alphabet=alphabet, threads=1
-        )
+        _load_build(alphabet, path=tmp_path / "none.onnx")
     corrupt = tmp_path / "corrupt.onnx"
     corrupt.write_bytes(onnx_network.ONNX_RECOGNISER_PATH.read_bytes()[:5000])
     with pytest.raises(OcrModelError, match="could not load"):
-        onnx_network.load(corrupt, weights_path=STOCK_WEIGHTS, alphabet=alphabet, threads=1)
+        _load_build(alphabet, path=corrupt)
 
 
 def test_without_onnxruntime_a_build_cannot_load(monkeypatch, alphabet) -> None:
     # An edge box without onnxruntime: the reader logs this and reads in PyTorch.
     monkeypatch.setitem(sys.modules, "onnxruntime", None)
     with pytest.raises(OcrModelError, match="onnxruntime is not installed"):
-        onnx_network.load(
-            onnx_network.ONNX_RECOGNISER_PATH,
-            weights_path=STOCK_WEIGHTS,
-            alphabet=alphabet,
-            threads=1,
-        )
+        _load_build(alphabet)
 
 
 def test_without_a_build_of_its_weights_the_reader_reads_in_pytorch(
@@ -141,7 +128,7 @@ def test_the_build_command_builds_a_network_of_the_weights_it_names(tmp_path, al
     }
     calibration = [image for image, _ in rows(fonts, 16, seed=7)]
     float_path = build(model, out, calibration=calibration, metadata=metadata, workdir=tmp_path)
-    network = onnx_network.load(out, weights_path=STOCK_WEIGHTS, alphabet=alphabet, threads=1)
+    network = _load_build(alphabet, path=out)
     assert network.metadata[onnx_network.SOURCE_SHA256_KEY] == metadata["source_sha256"]
     held_out = [image for image, _ in rows(fonts, 40, seed=8)]
     float_difference, agreement = compare(model, float_path, out, held_out)
