@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from ocr.images import percentiles
+from ocr.row_reach import row_reach
 from ocr.segment import TextLine, find_text_lines
 
 # Work at most this size: characters of a plate in a 1080p frame stay >= ~8 px.
@@ -29,6 +30,9 @@ _MIN_SCENE_SIDE_PX = 640
 # Margin of a candidate's crop around its characters, in character heights.
 _CROP_MARGIN_X = 1.2
 _CROP_MARGIN_Y = 1.0
+# Rows above and below a row's glyphs (in character heights) that tell a missed glyph
+# beyond its ends from the plate's frame.
+_REACH_BAND = 0.2
 # A single row of fewer characters than the shortest one-line plate ("A-1234") holds
 # only part of its plate (the other block did not segment: glare, a faint corner): its
 # crop leaves room beside it for a block of up to four characters.
@@ -181,10 +185,15 @@ def locate(
             continue
         taken.append(layout.xyxy)
         full_res = None
+        columns = _reach(gray, layout)
         if scale < 1.0 and not vehicle and not plate_crop:
             # A frame searched reduced: its plate cut at the camera's resolution too.
-            full_res, _ = _rectified_crop(frame_bgr, _scaled_layout(layout, 1.0 / scale))
-        crop, box = _rectified_crop(work, layout)
+            full_res, _ = _rectified_crop(
+                frame_bgr,
+                _scaled_layout(layout, 1.0 / scale),
+                (columns[0] / scale, columns[1] / scale),
+            )
+        crop, box = _rectified_crop(work, layout, columns)
         x1, y1, x2, y2 = (value / scale for value in box)
         frame_box = (x1 + offset_xy[0], y1 + offset_xy[1], x2 + offset_xy[0], y2 + offset_xy[1])
         candidates.append(PlateCandidate(frame_box, layout.score, crop, layout.two_line, full_res))
@@ -362,12 +371,28 @@ def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> boo
     return width * height > 0.4 * smaller
 
 
+def _reach(gray: np.ndarray, layout: PlateLayout) -> tuple[int, int]:
+    """The columns of a one-line layout's row, glyphs its segmentation missed at the ends
+    included (``row_reach``); a two-line layout's own columns (its top row ends in the
+    year, apart)."""
+    x1, _, x2, _ = layout.xyxy
+    if layout.two_line:
+        return x1, x2
+    row = layout.rows[0]
+    band_rise = round(_REACH_BAND * row.char_height_px)
+    top = max(0, row.xyxy[1] - band_rise)
+    band = gray[top : row.xyxy[3] + band_rise]
+    return row_reach(band, row.char_boxes, top, dark=row.dark_text)
+
+
 def _rectified_crop(
-    image_bgr: np.ndarray, layout: PlateLayout
+    image_bgr: np.ndarray, layout: PlateLayout, columns: tuple[float, float]
 ) -> tuple[np.ndarray, tuple[float, float, float, float]]:
-    """Cut the layout with a margin and rotate its baseline level."""
+    """Cut the layout (its glyphs spanning ``columns``) with a margin and rotate its
+    baseline level."""
     height, width = image_bgr.shape[:2]
-    x1, y1, x2, y2 = layout.xyxy
+    _, y1, _, y2 = layout.xyxy
+    x1, x2 = columns
     h = layout.char_height_px
     short = not layout.two_line and layout.rows[0].count < _SHORT_ROW_CHARS
     margin_x = _SHORT_ROW_MARGIN_X if short else _CROP_MARGIN_X

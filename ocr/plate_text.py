@@ -17,9 +17,9 @@ import numpy as np
 
 from ocr.formats import DIGITS, LETTERS, PUNJAB_DISTRICT_PREFIXES, ParsedPlate, parse_plate
 from ocr.glyphs import character_crop
-from ocr.images import percentiles
 from ocr.localize import PlateLayout
 from ocr.recognition import LineReading
+from ocr.row_reach import glyph_rows_at, ink_levels, row_reach
 
 # A round glyph in a letter block is far more often D/Q/C than O (PLATES.md): a soft prior.
 _LETTER_PENALTIES = {"O": 0.3}
@@ -344,14 +344,22 @@ def _cut(
     if boxes is not None:
         boxes = _without_edge_blobs(gray[top:bottom], boxes, top, dark=dark)
         x1, x2 = int(boxes[:, 0].min()), int(boxes[:, 2].max())
+    # The crop reaches past the glyphs the segmentation missed at the row's ends; they
+    # are read there as glyphs in the margin (kept unless border-like, ``trim``). A
+    # Punjab series ends in its year, read apart.
+    reach = (
+        row_reach(gray[top:bottom], boxes, top, dark=dark)
+        if boxes is not None and role != "series"
+        else (x1, x2)
+    )
     right_margin = margin if right_margin is None else right_margin
     left, right = (
-        max(0, int(x1 - margin * char_height_px)),
-        min(width, int(x2 + right_margin * char_height_px)),
+        max(0, int(reach[0] - margin * char_height_px)),
+        min(width, int(reach[1] + right_margin * char_height_px)),
     )
     if boxes is not None:
         left, right = _plate_columns(
-            gray[top:bottom], (left, right), (x1, x2), dark=dark, char_height_px=char_height_px
+            gray[top:bottom], (left, right), reach, dark=dark, char_height_px=char_height_px
         )
         # Above and below, the plate's border line (or the bumper beyond it) too: rows
         # are the columns of the transposed crop.
@@ -383,7 +391,11 @@ def _cut(
         char_height_px / crop_width,
         uncut,
         char_crops,
-        boxes is not None and _touch_edge(boxes, gray.shape),
+        boxes is not None
+        and (
+            _touch_edge(boxes, gray.shape)
+            or not _EDGE_TOUCH_PX < reach[0] < reach[1] < width - _EDGE_TOUCH_PX
+        ),
     )
 
 
@@ -438,7 +450,7 @@ def _beside_symbols(
     nearest such blob; one as tall as a character stays (a character the segmentation
     missed), and so does ink touching the crop's top or bottom (the plate's border).
     """
-    inked = _ink_levels(crop, dark)[0].astype(np.uint8)
+    inked = ink_levels(crop, dark)[0].astype(np.uint8)
     count, _, stats, _ = cv2.connectedComponentsWithStats(inked, connectivity=8)
     gap = int(_EDGE_MIN_GAP * char_height_px)
     start, end = 0, crop.shape[1]
@@ -476,7 +488,7 @@ def _without_edge_blobs(
             return True
         if not margins:
             return False
-        rows = _glyph_rows_at(rest, (float(box[0]) + float(box[2])) / 2.0)
+        rows = glyph_rows_at(rest, (float(box[0]) + float(box[2])) / 2.0)
         return _is_edge_blob(band, box, neighbour, (rows[0] - band_top, rows[1] - band_top), dark)
 
     while len(boxes) > _MIN_ROW_GLYPHS and off_row(boxes[0], boxes[1:]):
@@ -484,18 +496,6 @@ def _without_edge_blobs(
     while len(boxes) > _MIN_ROW_GLYPHS and off_row(boxes[-1], boxes[:-1]):
         boxes = boxes[:-1]
     return boxes
-
-
-def _glyph_rows_at(boxes: np.ndarray, x: float) -> tuple[int, int]:
-    """The glyphs' top and bottom rows at column ``x``, on the lines through ``boxes``'
-    tops and bottoms: a tilted plate's row runs up or down hill, and at its ends its
-    glyphs stand above or below the row's median."""
-    centres = (boxes[:, 0] + boxes[:, 2]) / 2.0
-    if len(boxes) < 2 or float(np.ptp(centres)) == 0.0:
-        return int(np.median(boxes[:, 1])), int(np.median(boxes[:, 3]))
-    top = float(np.polyval(np.polyfit(centres, boxes[:, 1].astype(float), 1), x))
-    bottom = float(np.polyval(np.polyfit(centres, boxes[:, 3].astype(float), 1), x))
-    return round(top), round(bottom)
 
 
 def _is_detached(box: np.ndarray, neighbour: np.ndarray, height: float) -> bool:
@@ -521,25 +521,13 @@ def _is_edge_blob(
     glyph (a shadow across one end of the plate is no ink).
     """
     start, end = min(int(box[0]), int(neighbour[0])), max(int(box[2]), int(neighbour[2]))
-    inked = _ink_levels(band[:, start:end], dark)[0]
+    inked = ink_levels(band[:, start:end], dark)[0]
     columns = slice(int(box[0]) - start, int(box[2]) - start)
     above, below = inked[: glyph_rows[0], columns], inked[glyph_rows[1] :, columns]
     if above.size == 0 or below.size == 0:
         return False
     shares = np.minimum(above.mean(axis=0), below.mean(axis=0))
     return float(np.median(shares)) >= _EDGE_INK_SHARE
-
-
-def _ink_levels(crop: np.ndarray, dark: bool) -> tuple[np.ndarray, np.ndarray, float, float]:
-    """How inked each pixel of a crop is (its darkness for ``dark`` text, else its
-    lightness), which pixels are inked (past halfway between the plate's and the text's
-    typical levels), and those two levels."""
-    ink_u8 = 255 - crop if dark else crop
-    ink = ink_u8.astype(np.int16)
-    if ink.size == 0:
-        return ink > 0, ink, 0.0, 0.0
-    plate_ink, text_ink = percentiles(ink_u8, (10, 90))
-    return ink > (plate_ink + text_ink) / 2, ink, plate_ink, text_ink
 
 
 def _inside_edges(
@@ -556,7 +544,7 @@ def _inside_edges(
     width = crop.shape[1]
     if crop.size == 0:
         return 0, width
-    inked, ink, plate_ink, text_ink = _ink_levels(crop, dark)
+    inked, ink, plate_ink, text_ink = ink_levels(crop, dark)
     share = inked.mean(axis=0)
     rim = np.median(ink, axis=0) > plate_ink + _EDGE_RIM_INK * (text_ink - plate_ink)
     bounds = [0, width]

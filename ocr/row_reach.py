@@ -1,0 +1,149 @@
+"""Where a plate's row of glyphs ends: the glyphs its segmentation missed at either end.
+
+A glyph run into the plate's frame, or into its neighbour, is no character blob (a
+Slovak "BY649AG"'s G against the frame; a US plate's condensed "68" merged by blur), and
+a crop cut at the segmented characters loses it. A plate's characters are evenly spaced:
+one pitch beyond each end of the row, ink that fills a glyph's box within the row's
+height, in the row's ink, and stops there (not the frame's edge, the strip, an emblem or
+a sticker) is a glyph the crop must reach.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from ocr.images import percentiles
+
+# A row's pitch (centre to centre of its characters, at most this many character
+# heights: wider is the gap between two blocks) needs this many characters.
+_MIN_GLYPHS_FOR_PITCH = 3
+_MAX_PITCH = 1.2
+# At most this many missed glyphs are looked for beyond each end of a row.
+_MAX_MISSED_GLYPHS = 2
+# A glyph's ink fills this share of its slot (its pitch-placed box) ...
+_MIN_SLOT_FILL = 0.15
+_MAX_SLOT_FILL = 0.85
+# ... of which at least this many columns lie inside the image ...
+_MIN_SLOT_PX = 2
+# ... is at least this dark, from the plate's level to its neighbour glyph's (a coloured
+# emblem is paler in grey) ...
+_SAME_INK = 0.85
+# ... has one blob at least this share of the row's height tall (an emblem over its
+# country code, or a bolt above a dash, is blobs of part of the height) ...
+_MIN_BLOB_HEIGHT = 0.6
+# ... and in the rows just beyond it (this share of the row's height) inks at most this
+# much more than its neighbour glyph does (a frame's edge or a strip runs on).
+_BEYOND_ROWS = 0.12
+_BEYOND_EXTRA_INK = 0.15
+
+
+def row_reach(band: np.ndarray, boxes: np.ndarray, band_top: int, *, dark: bool) -> tuple[int, int]:
+    """The columns from a row's first glyph to its last, glyphs the segmentation missed
+    at its ends included.
+
+    ``band`` is the image's rows around the row (starting at row ``band_top``), across
+    its full width; ``boxes`` the row's segmented ``xyxy`` character boxes, left to right.
+    """
+    reach = (int(boxes[:, 0].min()), int(boxes[:, 2].max()))
+    if len(boxes) < _MIN_GLYPHS_FOR_PITCH:
+        return reach
+    centres = (boxes[:, 0] + boxes[:, 2]) / 2.0
+    height = float(np.median(boxes[:, 3] - boxes[:, 1]))
+    steps = np.diff(centres)
+    steps = steps[steps < _MAX_PITCH * height]
+    if not len(steps):
+        return reach
+    pitch = float(np.median(steps))
+    half_width = float(np.median(boxes[:, 2] - boxes[:, 0])) / 2.0
+    left, right = boxes[0], boxes[-1]
+    for _ in range(_MAX_MISSED_GLYPHS):
+        centre = (float(left[0]) + float(left[2])) / 2.0 - pitch
+        found = _missed_glyph(band, boxes, left, centre, half_width, band_top, dark=dark)
+        if found is None:
+            break
+        left = found
+    for _ in range(_MAX_MISSED_GLYPHS):
+        centre = (float(right[0]) + float(right[2])) / 2.0 + pitch
+        found = _missed_glyph(band, boxes, right, centre, half_width, band_top, dark=dark)
+        if found is None:
+            break
+        right = found
+    return int(left[0]), int(right[2])
+
+
+def _missed_glyph(
+    band: np.ndarray,
+    boxes: np.ndarray,
+    neighbour: np.ndarray,
+    centre: float,
+    half_width: float,
+    band_top: int,
+    *,
+    dark: bool,
+) -> np.ndarray | None:
+    """The box of a glyph centred near ``centre`` beside the row's end glyph
+    (``neighbour``), or None when no glyph's ink is there."""
+    # A slot the image's edge cuts through may hold a glyph the edge cuts off: its box
+    # then reaches the edge.
+    x1, x2 = round(centre - half_width), round(centre + half_width)
+    cut = x1 < 0 or x2 > band.shape[1]
+    x1, x2 = max(0, x1), min(band.shape[1], x2)
+    if x2 - x1 < _MIN_SLOT_PX:
+        return None
+    top, bottom = glyph_rows_at(boxes, centre)
+    top, bottom = max(0, top - band_top), min(band.shape[0], bottom - band_top)
+    if bottom - top < 2:
+        return None
+    # Ink judged against the plate between the end glyph and the slot.
+    start, stop = min(x1, int(neighbour[0])), max(x2, int(neighbour[2]))
+    inked, ink, plate_ink, _ = ink_levels(band[:, start:stop], dark)
+    slot = slice(x1 - start, x2 - start)
+    beside = slice(int(neighbour[0]) - start, int(neighbour[2]) - start)
+    glyph = inked[top:bottom, slot]
+    # (What the edge leaves of a glyph may be one stroke, filled.)
+    if not _MIN_SLOT_FILL <= float(glyph.mean()) <= (1.0 if cut else _MAX_SLOT_FILL):
+        return None
+    neighbour_ink = ink[top:bottom, beside][inked[top:bottom, beside]]
+    if neighbour_ink.size and float(np.median(ink[top:bottom, slot][glyph])) - plate_ink < (
+        _SAME_INK * (float(np.median(neighbour_ink)) - plate_ink)
+    ):
+        return None
+    count, _, stats, _ = cv2.connectedComponentsWithStats(glyph.astype(np.uint8), connectivity=8)
+    if count < 2 or stats[1:, cv2.CC_STAT_HEIGHT].max() < _MIN_BLOB_HEIGHT * (bottom - top):
+        return None
+    rows = max(2, round(_BEYOND_ROWS * (bottom - top)))
+    for beyond in (slice(max(0, top - rows), top), slice(bottom, bottom + rows)):
+        if inked[beyond, slot].size == 0:
+            return None
+        allowed = float(inked[beyond, beside].mean()) + _BEYOND_EXTRA_INK
+        if float(inked[beyond, slot].mean()) > allowed:
+            return None
+    columns = np.flatnonzero(glyph.any(axis=0))
+    return np.array(
+        [x1 + columns[0], band_top + top, x1 + columns[-1] + 1, band_top + bottom], dtype=int
+    )
+
+
+def glyph_rows_at(boxes: np.ndarray, x: float) -> tuple[int, int]:
+    """The glyphs' top and bottom rows at column ``x``, on the lines through ``boxes``'
+    tops and bottoms: a tilted plate's row runs up or down hill, and at its ends its
+    glyphs stand above or below the row's median."""
+    centres = (boxes[:, 0] + boxes[:, 2]) / 2.0
+    if len(boxes) < 2 or float(np.ptp(centres)) == 0.0:
+        return int(np.median(boxes[:, 1])), int(np.median(boxes[:, 3]))
+    top = float(np.polyval(np.polyfit(centres, boxes[:, 1].astype(float), 1), x))
+    bottom = float(np.polyval(np.polyfit(centres, boxes[:, 3].astype(float), 1), x))
+    return round(top), round(bottom)
+
+
+def ink_levels(crop: np.ndarray, dark: bool) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """How inked each pixel of a crop is (its darkness for ``dark`` text, else its
+    lightness), which pixels are inked (past halfway between the plate's and the text's
+    typical levels), and those two levels."""
+    ink_u8 = 255 - crop if dark else crop
+    ink = ink_u8.astype(np.int16)
+    if ink.size == 0:
+        return ink > 0, ink, 0.0, 0.0
+    plate_ink, text_ink = percentiles(ink_u8, (10, 90))
+    return ink > (plate_ink + text_ink) / 2, ink, plate_ink, text_ink

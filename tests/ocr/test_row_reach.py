@@ -1,0 +1,106 @@
+"""Glyphs the segmentation missed at a row's ends: reached by the row's crop, while the
+plate's frame, an emblem or a dash beside the row is not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from ocr import localize
+from ocr.row_reach import row_reach
+from tests.ocr.conftest import OPENALPR
+
+
+def _drawn_row(text: str = "ABC1234") -> tuple[np.ndarray, np.ndarray]:
+    """A light plate with dark glyphs, and its segmented boxes (one per glyph)."""
+    plate = np.full((100, 60 + 32 * len(text)), 235, np.uint8)
+    for i, char in enumerate(text):
+        cv2.putText(plate, char, (30 + 32 * i, 70), cv2.FONT_HERSHEY_SIMPLEX, 1.3, 20, 3)
+    layout = localize.find_layouts(plate, plate_crop=True)[0]
+    boxes = layout.rows[0].char_boxes
+    assert len(boxes) == len(text)
+    return plate, boxes
+
+
+def _reach(plate: np.ndarray, boxes: np.ndarray) -> tuple[int, int]:
+    return row_reach(plate, boxes, 0, dark=True)
+
+
+def test_a_glyph_missed_at_either_end_is_reached() -> None:
+    plate, boxes = _drawn_row()
+    # As if the first glyph and the last two had run into the frame and not segmented.
+    # (A missed glyph is boxed in its pitch-placed slot: a wide "A" may stick out.)
+    first, last = _reach(plate, boxes[1:-2])
+    assert abs(first - int(boxes[0, 0])) <= 3
+    assert abs(last - int(boxes[-1, 2])) <= 3
+
+
+def test_the_row_of_all_its_glyphs_reaches_no_further() -> None:
+    plate, boxes = _drawn_row()
+    assert _reach(plate, boxes) == (int(boxes[0, 0]), int(boxes[-1, 2]))
+
+
+@pytest.mark.parametrize(
+    "mark",
+    [
+        "frame",  # a vertical edge running on above and below the glyphs
+        "dash",  # flat, in the row's middle
+        "emblem",  # paler than the glyphs' ink (a coloured coat of arms in grey)
+    ],
+)
+def test_what_is_no_glyph_beside_the_row_is_not_reached(mark: str) -> None:
+    plate, boxes = _drawn_row()
+    last = boxes[-1]
+    x1, x2 = int(last[2]) + 10, int(last[2]) + 30
+    top, bottom = int(boxes[:, 1].min()), int(boxes[:, 3].max())
+    if mark == "frame":
+        plate[:, x1 : x1 + 8] = 20
+    elif mark == "dash":
+        plate[(top + bottom) // 2 - 3 : (top + bottom) // 2 + 3, x1:x2] = 20
+    else:
+        cv2.ellipse(plate, ((x1 + x2) // 2, (top + bottom) // 2), (10, 16), 0, 0, 360, 150, -1)
+    assert _reach(plate, boxes)[1] == int(last[2])
+
+
+def _crop_row(name: str) -> tuple[np.ndarray, np.ndarray]:
+    image = cv2.imread(str(OPENALPR / name))
+    scale = 160 / image.shape[0]
+    gray = cv2.cvtColor(cv2.resize(image, None, fx=scale, fy=scale), cv2.COLOR_BGR2GRAY)
+    row = localize.find_layouts(gray, plate_crop=True, upscale=scale)[0].rows[0]
+    return gray, row.char_boxes
+
+
+def test_a_real_plates_last_glyph_the_segmentation_missed_is_reached() -> None:
+    # A US plate, "AKS4329": its "9" blurred into the frame and made no character blob.
+    gray, boxes = _crop_row("car6_AKS4329.png")
+    pitch = float(np.median(np.diff((boxes[:, 0] + boxes[:, 2]) / 2.0)))
+    assert row_reach(gray, boxes, 0, dark=True)[1] >= int(boxes[-1, 2]) + 0.5 * pitch
+
+
+def test_a_real_plates_coat_of_arms_is_not_reached() -> None:
+    # A Slovak plate: the coat of arms over "SK", left of "RK867AD", blurred into one blob
+    # as tall as a glyph, but paler.
+    gray, boxes = _crop_row("test_017_RK867AD.png")
+    assert row_reach(gray, boxes, 0, dark=True)[0] == int(boxes[0, 0])
+
+
+@pytest.mark.parametrize(
+    ("name", "plate"), [("car6_AKS4329.png", "AKS4329"), ("test_017_RK867AD.png", "RK867AD")]
+)
+def test_the_reader_reads_the_reached_glyph_and_not_the_emblem(
+    plate_reader, name: str, plate: str
+) -> None:
+    reading = plate_reader.read_crop(cv2.imread(str(OPENALPR / name)))
+    assert (reading.text or reading.candidates[0][0]).replace("-", "") == plate
+
+
+def test_a_scene_candidate_cut_through_a_glyph_is_read_again_wider(plate_reader) -> None:
+    # In the photo only "PD" made a row; its candidate crop, with room for four more
+    # characters, ends inside the "B" of "PD935BG" and read "PD-935" (a Pakistani
+    # layout). The glyph cut by the crop's edge marks the reading as cut short.
+    image = cv2.imread(str(Path(OPENALPR).parent / "scenes" / "test_083.jpg"))
+    reading = plate_reader.read_track([(image, None)])
+    assert (reading.text or reading.candidates[0][0]) == "PD935BG"
