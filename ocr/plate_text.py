@@ -116,8 +116,9 @@ class RowCrop:
     # Each segmented character cut out on its own (``glyphs.character_crop``), for the
     # glyph classifier.
     char_crops: tuple[np.ndarray, ...] = ()
-    # Whether a segmented character touches the image's edge: cut off there, it may be
-    # another character than it looks ("C" with its top cut off reads "U").
+    # Whether a segmented character, or a glyph the row reaches beyond them, touches the
+    # image's edge: cut off there, it may be another character than it looks ("C" with
+    # its top cut off reads "U"), or the image cuts the plate short.
     glyphs_cut: bool = False
 
     def views(self) -> list[np.ndarray]:
@@ -394,7 +395,8 @@ def _cut(
         boxes is not None
         and (
             _touch_edge(boxes, gray.shape)
-            or not _EDGE_TOUCH_PX < reach[0] < reach[1] < width - _EDGE_TOUCH_PX
+            or reach[0] <= _EDGE_TOUCH_PX
+            or reach[1] >= width - _EDGE_TOUCH_PX
         ),
     )
 
