@@ -575,9 +575,10 @@ def choose_trim(
     """Decide which characters read in the margins belong to the plate.
 
     A glyph outside the segmented characters is either one the segmentation missed or
-    the plate's edge. Each side of each row is tried with and without them; among the
-    readings in a Pakistani format the one with the fewest border-like glyphs (I, 1, J)
-    kept plus corrections wins, then the one keeping most other glyphs. Failing any
+    the plate's edge. Each side of each row is tried with all of them and without the
+    outermost one, two, ... of them; among the readings in a Pakistani format the one
+    with the fewest border-like glyphs (I, 1, J) kept plus corrections wins, then the
+    one keeping most other glyphs. Failing any
     format, border-like glyphs are dropped. The flag says another plate text was as
     plausible (the choice was a guess).
     """
@@ -618,12 +619,15 @@ def choose_trim(
 
 
 def _subsets_of_sides(left: set[int], right: set[int]) -> list[set[int]]:
-    subsets = [set(), left, right, left | right]
-    unique: list[set[int]] = []
-    for subset in subsets:
-        if subset not in unique:
-            unique.append(subset)
-    return unique
+    """The glyphs a trim may drop: on each side none, or the outermost one, two, ...
+    (the plate's edge lies beyond the characters the segmentation missed, never
+    between them: "CS-96411", its last "1" the edge, is "CS-9641" or "CS-964")."""
+    lefts, rights = sorted(left), sorted(right, reverse=True)
+    return [
+        set(lefts[:k]) | set(rights[:j])
+        for k in range(len(lefts) + 1)
+        for j in range(len(rights) + 1)
+    ]
 
 
 def year_from(line: LineReading) -> str:
