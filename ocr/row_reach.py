@@ -1,8 +1,8 @@
 """Where a plate's row of glyphs ends: the glyphs its segmentation missed at either end.
 
-A glyph run into the plate's frame, or into its neighbour, is no character blob (a
-Slovak "BY649AG"'s G against the frame; a US plate's condensed "68" merged by blur), and
-a crop cut at the segmented characters loses it. A plate's characters are evenly spaced:
+A glyph blurred into the plate's frame, or into its neighbour, is no character blob (a
+US "AKS4329"'s "9" against the frame), and a crop cut at the segmented characters loses
+it. A plate's characters are evenly spaced:
 one pitch beyond each end of the row, ink that fills a glyph's box within the row's
 height, in the row's ink, and stops there (not the frame's edge, the strip, an emblem or
 a sticker) is a glyph the crop must reach.
@@ -56,20 +56,15 @@ def row_reach(band: np.ndarray, boxes: np.ndarray, band_top: int, *, dark: bool)
         return reach
     pitch = float(np.median(steps))
     half_width = float(np.median(boxes[:, 2] - boxes[:, 0])) / 2.0
-    left, right = boxes[0], boxes[-1]
-    for _ in range(_MAX_MISSED_GLYPHS):
-        centre = (float(left[0]) + float(left[2])) / 2.0 - pitch
-        found = _missed_glyph(band, boxes, left, centre, half_width, band_top, dark=dark)
-        if found is None:
-            break
-        left = found
-    for _ in range(_MAX_MISSED_GLYPHS):
-        centre = (float(right[0]) + float(right[2])) / 2.0 + pitch
-        found = _missed_glyph(band, boxes, right, centre, half_width, band_top, dark=dark)
-        if found is None:
-            break
-        right = found
-    return int(left[0]), int(right[2])
+    ends = [boxes[0], boxes[-1]]
+    for side, step in enumerate((-pitch, pitch)):
+        for _ in range(_MAX_MISSED_GLYPHS):
+            centre = (float(ends[side][0]) + float(ends[side][2])) / 2.0 + step
+            found = _missed_glyph(band, boxes, ends[side], centre, half_width, band_top, dark=dark)
+            if found is None:
+                break
+            ends[side] = found
+    return int(ends[0][0]), int(ends[1][2])
 
 
 def _missed_glyph(
