@@ -366,6 +366,12 @@ def _turned(image: np.ndarray, degrees: float) -> np.ndarray:
     return cv2.warpAffine(image, turn, (width, height), borderMode=cv2.BORDER_REPLICATE)
 
 
+def _shrunk(image: np.ndarray, width: int) -> np.ndarray:
+    """The image shrunk to ``width`` px wide (as a far or low-resolution camera sees it)."""
+    factor = width / image.shape[1]
+    return cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+
+
 def test_a_tilted_punjab_plates_series_and_year_are_not_read_as_the_plate(
     plate_reader, pk_crops
 ) -> None:
@@ -408,9 +414,7 @@ def test_a_clear_glyph_the_segmentation_missed_leaves_the_plate_in_doubt(plate_r
     # at 0.81. Pakistani plates carry no emblem there: the plate with the glyph is
     # the other reading, and the answer is no sure one.
     image = cv2.imread(str(PK_PLATES / "Karachi-Plate_55.JPG"))
-    small = cv2.resize(
-        image, None, fx=90 / image.shape[1], fy=90 / image.shape[1], interpolation=cv2.INTER_AREA
-    )
+    small = _shrunk(image, 90)
 
     reading = plate_reader.read_crop(small)
 
@@ -426,9 +430,7 @@ def test_a_last_glyph_read_as_a_1_beside_the_plates_edge_leaves_the_plate_in_dou
     # that could only drop both glyphs read beyond the row or neither gave "CS-964" at
     # 0.81; without just the outermost, "CS-9641" is as good a plate: no sure answer.
     image = cv2.imread(str(PK_PLATES / "Karachi-Plate_55.JPG"))
-    small = cv2.resize(
-        image, None, fx=70 / image.shape[1], fy=70 / image.shape[1], interpolation=cv2.INTER_AREA
-    )
+    small = _shrunk(image, 70)
 
     reading = plate_reader.read_crop(small)
 
