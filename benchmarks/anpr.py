@@ -112,10 +112,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         PlateReader(
             args.model_dir,
             use_glyphs=not args.no_glyphs,
-            stock_recogniser=False if args.plate_recogniser else None,
+            stock_recogniser=True if args.stock_recogniser else None,
             runtime=args.runtime,
         )
-        if args.no_glyphs or args.plate_recogniser or args.runtime
+        if args.no_glyphs or args.stock_recogniser or args.runtime
         else get_plate_reader(args.model_dir)
     )
     reader.min_confidence = args.threshold
@@ -543,9 +543,9 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="read with the line recogniser alone (no glyph classifier), for comparison",
     )
     parser.add_argument(
-        "--plate-recogniser",
+        "--stock-recogniser",
         action="store_true",
-        help="read rows with the recogniser fine-tuned on plate rows (not EasyOCR's own)",
+        help="read rows with EasyOCR's own recogniser weights (not those fine-tuned on plate rows)",
     )
     parser.add_argument(
         "--runtime",

@@ -382,7 +382,8 @@ def _reach(gray: np.ndarray, layout: PlateLayout) -> tuple[int, int]:
     band_rise = round(_REACH_BAND * row.char_height_px)
     top = max(0, row.xyxy[1] - band_rise)
     band = gray[top : row.xyxy[3] + band_rise]
-    return row_reach(band, row.char_boxes, top, dark=row.dark_text)
+    reach = row_reach(band, row.char_boxes, top, dark=row.dark_text)
+    return reach.left, reach.right
 
 
 def _rectified_crop(

@@ -19,7 +19,7 @@ from ocr.formats import DIGITS, LETTERS, PUNJAB_DISTRICT_PREFIXES, ParsedPlate, 
 from ocr.glyphs import character_crop
 from ocr.localize import PlateLayout
 from ocr.recognition import LineReading
-from ocr.row_reach import glyph_rows_at, ink_levels, row_reach
+from ocr.row_reach import RowReach, glyph_rows_at, ink_levels, row_pitch, row_reach
 
 # A round glyph in a letter block is far more often D/Q/C than O (PLATES.md): a soft prior.
 _LETTER_PENALTIES = {"O": 0.3}
@@ -120,6 +120,8 @@ class RowCrop:
     # image's edge: cut off there, it may be another character than it looks ("C" with
     # its top cut off reads "U"), or the image cuts the plate short.
     glyphs_cut: bool = False
+    # Whether ink beyond an end of the row may be a glyph too pale to reach (``RowReach``).
+    end_in_doubt: bool = False
 
     def views(self) -> list[np.ndarray]:
         """The crops the recogniser reads: the row, and the row uncut when it was cut at
@@ -288,6 +290,7 @@ def row_crops(gray: np.ndarray, layout: PlateLayout) -> list[RowCrop]:
             right_margin=0.15,
             rows=above,
             dark=top.dark_text,
+            pitch=row_pitch(bottom.char_boxes),
         )
     ]
     year_blobs = boxes[boxes[:, 0] > series_xyxy[2]]
@@ -333,6 +336,7 @@ def _cut(
     right_margin: float | None = None,
     rows: tuple[int, int] | None = None,
     dark: bool = True,
+    pitch: float | None = None,
 ) -> RowCrop:
     height, width = gray.shape
     uncut: np.ndarray | None = None
@@ -347,20 +351,27 @@ def _cut(
         x1, x2 = int(boxes[:, 0].min()), int(boxes[:, 2].max())
     # The crop reaches past the glyphs the segmentation missed at the row's ends; they
     # are read there as glyphs in the margin (kept unless border-like, ``trim``). A
-    # Punjab series ends in its year, read apart.
+    # Punjab series ends in its year, read apart: it reaches left only, at the pitch of
+    # the digits below (a series of two glyphs has none of its own).
     reach = (
-        row_reach(gray[top:bottom], boxes, top, dark=dark)
-        if boxes is not None and role != "series"
-        else (x1, x2)
+        row_reach(
+            gray[top:bottom], boxes, top, dark=dark, pitch=pitch, sides=(True, role != "series")
+        )
+        if boxes is not None
+        else RowReach(x1, x2)
     )
     right_margin = margin if right_margin is None else right_margin
     left, right = (
-        max(0, int(reach[0] - margin * char_height_px)),
-        min(width, int(reach[1] + right_margin * char_height_px)),
+        max(0, int(reach.left - margin * char_height_px)),
+        min(width, int(reach.right + right_margin * char_height_px)),
     )
     if boxes is not None:
         left, right = _plate_columns(
-            gray[top:bottom], (left, right), reach, dark=dark, char_height_px=char_height_px
+            gray[top:bottom],
+            (left, right),
+            (reach.left, reach.right),
+            dark=dark,
+            char_height_px=char_height_px,
         )
         # Above and below, the plate's border line (or the bumper beyond it) too: rows
         # are the columns of the transposed crop.
@@ -395,9 +406,10 @@ def _cut(
         boxes is not None
         and (
             _touch_edge(boxes, gray.shape)
-            or reach[0] <= _EDGE_TOUCH_PX
-            or reach[1] >= width - _EDGE_TOUCH_PX
+            or reach.left <= _EDGE_TOUCH_PX
+            or reach.right >= width - _EDGE_TOUCH_PX
         ),
+        reach.end_in_doubt,
     )
 
 

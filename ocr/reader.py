@@ -41,10 +41,11 @@ MODEL_DIR_ENV = "NIGRAN_OCR_MODEL_DIR"
 THREADS_ENV = "NIGRAN_OCR_THREADS"
 # "0" reads plates with the line recogniser alone (no glyph classifier's second opinion).
 GLYPHS_ENV = "NIGRAN_OCR_GLYPHS"
-# "plates" reads plate rows with the recogniser weights fine-tuned on synthetic plate
-# rows (``fixtures.train_recogniser``) in place of EasyOCR's own. Opt-in: they read the
-# foreign benchmark photos better but blurred Pakistani plates less honestly (README).
+# "plates" (the default) reads plate rows with the recogniser weights fine-tuned on
+# synthetic plate rows (``fixtures.train_recogniser``); "easyocr" with EasyOCR's own, which
+# read the plates of every benchmark set but the shipped 720p samples less well (README).
 RECOGNISER_ENV = "NIGRAN_OCR_RECOGNISER"
+_RECOGNISERS = ("plates", "easyocr")
 RECOGNISER_WEIGHTS_PATH = Path(__file__).resolve().parent / "models" / "recogniser.pt"
 # EasyOCR's English line recogniser in its model directory.
 STOCK_WEIGHTS_FILE = "english_g2.pth"
@@ -155,12 +156,15 @@ class PlateReader:
         self.use_glyphs = (
             os.environ.get(GLYPHS_ENV, "1") != "0" if use_glyphs is None else use_glyphs
         )
-        # EasyOCR's own recogniser weights (None: unless $NIGRAN_OCR_RECOGNISER is "plates").
-        self.stock_recogniser = (
-            os.environ.get(RECOGNISER_ENV, "easyocr") != "plates"
-            if stock_recogniser is None
-            else stock_recogniser
-        )
+        # EasyOCR's own recogniser weights (None: when $NIGRAN_OCR_RECOGNISER is "easyocr").
+        if stock_recogniser is None:
+            recogniser = os.environ.get(RECOGNISER_ENV, "plates")
+            if recogniser not in _RECOGNISERS:
+                raise OcrModelError(
+                    f"{RECOGNISER_ENV} must be one of {_RECOGNISERS}, got {recogniser!r}"
+                )
+            stock_recogniser = recogniser == "easyocr"
+        self.stock_recogniser = stock_recogniser
         # "onnx" or "torch" (None: $NIGRAN_OCR_RUNTIME, else "onnx").
         self.runtime = os.environ.get(RUNTIME_ENV, "onnx") if runtime is None else runtime
         if self.runtime not in _RUNTIMES:
@@ -581,7 +585,7 @@ def load_easyocr(model_dir: str, *, stock: bool = True, quantize: bool = True) -
     except (FileNotFoundError, RuntimeError, OSError) as error:
         raise OcrModelError(
             f"could not load the plate recogniser weights {RECOGNISER_WEIGHTS_PATH} ({error}); "
-            f"retrain them with python -m fixtures.train_recogniser or unset {RECOGNISER_ENV}"
+            f"retrain them with python -m fixtures.train_recogniser or set {RECOGNISER_ENV}=easyocr"
         ) from error
     reader.recognizer.eval()
     if quantize:
@@ -781,7 +785,9 @@ def _interpret(
     confidence *= _layout_weight(layout.score)
     if ambiguous:
         confidence *= _AMBIGUOUS_TRIM_FACTOR
-    cut = any(row.glyphs_cut for row in rows)
+    # A row's end in doubt (ink beyond it that may be a glyph) is as unsure as one the
+    # image's edge cuts: a wider crop may read the plate whole.
+    cut = any(row.glyphs_cut or row.end_in_doubt for row in rows)
     if cut:
         confidence *= _CUT_GLYPHS_FACTOR
     consistent = read_char_count(parsed) == segmented

@@ -5,10 +5,14 @@ US "AKS4329"'s "9" against the frame), and a crop cut at the segmented character
 it. A plate's characters are evenly spaced:
 one pitch beyond each end of the row, ink that fills a glyph's box within the row's
 height, in the row's ink, and stops there (not the frame's edge, the strip, an emblem or
-a sticker) is a glyph the crop must reach.
+a sticker) is a glyph the crop must reach. Ink there shaped like a glyph but paler than
+the row's is a glyph blurred thin or an emblem, which the crop does not reach: the row's
+end is in doubt, and so is a reading of it (a blurred "ATZ-972" read "ATZ-97").
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -38,33 +42,62 @@ _BEYOND_ROWS = 0.12
 _BEYOND_EXTRA_INK = 0.15
 
 
-def row_reach(band: np.ndarray, boxes: np.ndarray, band_top: int, *, dark: bool) -> tuple[int, int]:
+class RowReach(NamedTuple):
+    """The columns from a row's first glyph to its last, and whether ink beyond an end
+    may be one more glyph, too pale to tell from an emblem."""
+
+    left: int
+    right: int
+    end_in_doubt: bool = False
+
+
+def row_reach(
+    band: np.ndarray,
+    boxes: np.ndarray,
+    band_top: int,
+    *,
+    dark: bool,
+    pitch: float | None = None,
+    sides: tuple[bool, bool] = (True, True),
+) -> RowReach:
     """The columns from a row's first glyph to its last, glyphs the segmentation missed
     at its ends included.
 
     ``band`` is the image's rows around the row (starting at row ``band_top``), across
     its full width; ``boxes`` the row's segmented ``xyxy`` character boxes, left to right.
+    ``pitch`` is the glyphs' spacing where another row of the plate gives it (a row of
+    two glyphs cannot); ``sides`` says at which ends (left, right) glyphs are looked for.
     """
-    reach = (int(boxes[:, 0].min()), int(boxes[:, 2].max()))
+    pitch = row_pitch(boxes) if pitch is None else pitch
+    if pitch is None:
+        return RowReach(int(boxes[:, 0].min()), int(boxes[:, 2].max()))
+    half_width = float(np.median(boxes[:, 2] - boxes[:, 0])) / 2.0
+    ends = [boxes[0], boxes[-1]]
+    in_doubt = False
+    for side, step in enumerate((-pitch, pitch)):
+        if not sides[side]:
+            continue
+        for _ in range(_MAX_MISSED_GLYPHS):
+            centre = (float(ends[side][0]) + float(ends[side][2])) / 2.0 + step
+            found, pale = _missed_glyph(
+                band, boxes, ends[side], centre, half_width, band_top, dark=dark
+            )
+            if found is None:
+                in_doubt = in_doubt or pale
+                break
+            ends[side] = found
+    return RowReach(int(ends[0][0]), int(ends[1][2]), in_doubt)
+
+
+def row_pitch(boxes: np.ndarray) -> float | None:
+    """The centre-to-centre step of a row's glyphs (None: too few glyphs to tell)."""
     if len(boxes) < _MIN_GLYPHS_FOR_PITCH:
-        return reach
+        return None
     centres = (boxes[:, 0] + boxes[:, 2]) / 2.0
     height = float(np.median(boxes[:, 3] - boxes[:, 1]))
     steps = np.diff(centres)
     steps = steps[steps < _MAX_PITCH * height]
-    if not len(steps):
-        return reach
-    pitch = float(np.median(steps))
-    half_width = float(np.median(boxes[:, 2] - boxes[:, 0])) / 2.0
-    ends = [boxes[0], boxes[-1]]
-    for side, step in enumerate((-pitch, pitch)):
-        for _ in range(_MAX_MISSED_GLYPHS):
-            centre = (float(ends[side][0]) + float(ends[side][2])) / 2.0 + step
-            found = _missed_glyph(band, boxes, ends[side], centre, half_width, band_top, dark=dark)
-            if found is None:
-                break
-            ends[side] = found
-    return int(ends[0][0]), int(ends[1][2])
+    return float(np.median(steps)) if len(steps) else None
 
 
 def _missed_glyph(
@@ -76,20 +109,21 @@ def _missed_glyph(
     band_top: int,
     *,
     dark: bool,
-) -> np.ndarray | None:
+) -> tuple[np.ndarray | None, bool]:
     """The box of a glyph centred near ``centre`` beside the row's end glyph
-    (``neighbour``), or None when no glyph's ink is there."""
+    (``neighbour``), or None when no glyph's ink is there; and whether ink shaped like a
+    glyph is there, but paler than the neighbour's (a glyph blurred thin, or an emblem)."""
     # A slot the image's edge cuts through may hold a glyph the edge cuts off: its box
     # then reaches the edge.
     x1, x2 = round(centre - half_width), round(centre + half_width)
     cut = x1 < 0 or x2 > band.shape[1]
     x1, x2 = max(0, x1), min(band.shape[1], x2)
     if x2 - x1 < _MIN_SLOT_PX:
-        return None
+        return None, False
     top, bottom = glyph_rows_at(boxes, centre)
     top, bottom = max(0, top - band_top), min(band.shape[0], bottom - band_top)
     if bottom - top < 2:
-        return None
+        return None, False
     # Ink judged against the plate between the end glyph and the slot.
     start, stop = min(x1, int(neighbour[0])), max(x2, int(neighbour[2]))
     inked, ink, plate_ink, _ = ink_levels(band[:, start:stop], dark)
@@ -98,26 +132,26 @@ def _missed_glyph(
     glyph = inked[top:bottom, slot]
     # (What the edge leaves of a glyph may be one stroke, filled.)
     if not _MIN_SLOT_FILL <= float(glyph.mean()) <= (1.0 if cut else _MAX_SLOT_FILL):
-        return None
+        return None, False
     neighbour_ink = ink[top:bottom, beside][inked[top:bottom, beside]]
-    if neighbour_ink.size and float(np.median(ink[top:bottom, slot][glyph])) - plate_ink < (
-        _SAME_INK * (float(np.median(neighbour_ink)) - plate_ink)
-    ):
-        return None
+    pale = bool(neighbour_ink.size) and float(np.median(ink[top:bottom, slot][glyph])) - (
+        plate_ink
+    ) < _SAME_INK * (float(np.median(neighbour_ink)) - plate_ink)
     count, _, stats, _ = cv2.connectedComponentsWithStats(glyph.astype(np.uint8), connectivity=8)
     if count < 2 or stats[1:, cv2.CC_STAT_HEIGHT].max() < _MIN_BLOB_HEIGHT * (bottom - top):
-        return None
+        return None, False
     rows = max(2, round(_BEYOND_ROWS * (bottom - top)))
     for beyond in (slice(max(0, top - rows), top), slice(bottom, bottom + rows)):
         if inked[beyond, slot].size == 0:
-            return None
+            return None, False
         allowed = float(inked[beyond, beside].mean()) + _BEYOND_EXTRA_INK
         if float(inked[beyond, slot].mean()) > allowed:
-            return None
+            return None, False
+    if pale:
+        return None, True
     columns = np.flatnonzero(glyph.any(axis=0))
-    return np.array(
-        [x1 + columns[0], band_top + top, x1 + columns[-1] + 1, band_top + bottom], dtype=int
-    )
+    box = [x1 + columns[0], band_top + top, x1 + columns[-1] + 1, band_top + bottom]
+    return np.array(box, dtype=int), False
 
 
 def glyph_rows_at(boxes: np.ndarray, x: float) -> tuple[int, int]:

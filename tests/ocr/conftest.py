@@ -89,6 +89,18 @@ def plate_reader():
 
 
 @pytest.fixture(scope="session")
+def stock_plate_reader():
+    """A reader with EasyOCR's own recogniser weights (``NIGRAN_OCR_RECOGNISER=easyocr``),
+    not those fine-tuned on plate rows: for what the glyph classifier and the second
+    look set right in its readings."""
+    from ocr.reader import PlateReader
+
+    reader = PlateReader(stock_recogniser=True)
+    _ = reader.recogniser
+    return reader
+
+
+@pytest.fixture(scope="session")
 def torch_plate_reader():
     """A reader whose line recogniser runs in PyTorch, float32 (not the 8-bit ONNX build):
     for readings that stand on a near tie."""

@@ -84,7 +84,8 @@ def test_without_onnxruntime_a_build_cannot_load(monkeypatch, alphabet) -> None:
 def test_without_a_build_of_its_weights_the_reader_reads_in_pytorch(
     monkeypatch, caplog, pk_crops
 ) -> None:
-    monkeypatch.setitem(ocr.reader.ONNX_RECOGNISER_PATHS, True, Path("/nonexistent.onnx"))
+    for stock in (True, False):
+        monkeypatch.setitem(ocr.reader.ONNX_RECOGNISER_PATHS, stock, Path("/nonexistent.onnx"))
     reader = PlateReader()
     with caplog.at_level(logging.WARNING, logger="ocr.reader"):
         runtime = reader.recogniser.runtime

@@ -11,8 +11,10 @@ import torch
 from fixtures.glyphs import plate_fonts
 from fixtures.plate_rows import rows
 from fixtures.train_recogniser import train
+from ocr.errors import OcrModelError
 from ocr.reader import (
     _PLATE_SYMBOLS,
+    RECOGNISER_ENV,
     RECOGNISER_WEIGHTS_PATH,
     PlateReader,
     load_easyocr,
@@ -28,13 +30,6 @@ def fonts() -> list[Path]:
     if not found:
         pytest.fail("no plate fonts installed: bash scripts/install_system_packages.sh")
     return found
-
-
-@pytest.fixture(scope="module")
-def tuned_reader() -> PlateReader:
-    reader = PlateReader(stock_recogniser=False)
-    _ = reader.recogniser
-    return reader
 
 
 def test_synthetic_rows_are_recogniser_inputs_labelled_with_plate_text(fonts) -> None:
@@ -77,27 +72,39 @@ def _conv_weights(reader: PlateReader) -> dict[str, torch.Tensor]:
     }
 
 
-def test_a_reader_asked_for_them_carries_the_fine_tuned_weights(tuned_reader, plate_reader) -> None:
+def test_a_reader_carries_the_fine_tuned_weights_by_default(
+    plate_reader, stock_plate_reader
+) -> None:
     shipped = torch.load(RECOGNISER_WEIGHTS_PATH, map_location="cpu", weights_only=True)
-    tuned, stock = _conv_weights(tuned_reader), _conv_weights(plate_reader)
+    tuned, stock = _conv_weights(plate_reader), _conv_weights(stock_plate_reader)
     # The convolutions are not quantised (they may run in bfloat16): the shipped weights
     # to within rounding, farther from EasyOCR's own.
     for key, weights in tuned.items():
         to_shipped = float((weights - shipped[key].float()).abs().mean())
         to_stock = float((weights - stock[key]).abs().mean())
         assert to_shipped < 0.5 * to_stock, key
-    # By default a reader has EasyOCR's own (the fine-tuned ones are opt-in).
-    assert not tuned_reader.stock_recogniser and plate_reader.stock_recogniser
+    # EasyOCR's own are asked for (NIGRAN_OCR_RECOGNISER=easyocr).
+    assert not plate_reader.stock_recogniser and stock_plate_reader.stock_recogniser
     # Each reads from the ONNX build of its own weights.
-    assert tuned_reader.recogniser.runtime.endswith("(recogniser-plates.int8.onnx)")
-    assert plate_reader.recogniser.runtime.endswith("(recogniser.int8.onnx)")
+    assert plate_reader.recogniser.runtime.endswith("(recogniser-plates.int8.onnx)")
+    assert stock_plate_reader.recogniser.runtime.endswith("(recogniser.int8.onnx)")
+
+
+def test_the_recogniser_is_chosen_by_the_environment(monkeypatch) -> None:
+    monkeypatch.setenv(RECOGNISER_ENV, "easyocr")
+    assert PlateReader().stock_recogniser
+    monkeypatch.setenv(RECOGNISER_ENV, "plates")
+    assert not PlateReader().stock_recogniser
+    monkeypatch.setenv(RECOGNISER_ENV, "english")
+    with pytest.raises(OcrModelError, match=RECOGNISER_ENV):
+        PlateReader()
 
 
 def test_a_condensed_texan_w_is_read_as_a_w_where_easyocrs_weights_read_an_h(
-    tuned_reader, plate_reader
+    plate_reader, stock_plate_reader
 ) -> None:
     row = openalpr_row("wts-lg-000144_CWW2245.png")
-    tuned = tuned_reader._read_row(row).text.replace("-", "").replace(" ", "")
-    stock = plate_reader._read_row(row).text.replace("-", "").replace(" ", "")
+    tuned = plate_reader._read_row(row).text.replace("-", "").replace(" ", "")
+    stock = stock_plate_reader._read_row(row).text.replace("-", "").replace(" ", "")
     assert "H" in stock and "W" not in stock
     assert tuned.startswith("CWW")

@@ -26,7 +26,8 @@ def _drawn_row(text: str = "ABC1234") -> tuple[np.ndarray, np.ndarray]:
 
 
 def _reach(plate: np.ndarray, boxes: np.ndarray) -> tuple[int, int]:
-    return row_reach(plate, boxes, 0, dark=True)
+    reach = row_reach(plate, boxes, 0, dark=True)
+    return reach.left, reach.right
 
 
 def test_a_glyph_missed_at_either_end_is_reached() -> None:
@@ -41,6 +42,17 @@ def test_a_glyph_missed_at_either_end_is_reached() -> None:
 def test_the_row_of_all_its_glyphs_reaches_no_further() -> None:
     plate, boxes = _drawn_row()
     assert _reach(plate, boxes) == (int(boxes[0, 0]), int(boxes[-1, 2]))
+    assert not row_reach(plate, boxes, 0, dark=True).end_in_doubt
+
+
+def test_a_row_reaches_only_the_sides_asked_at_the_pitch_given() -> None:
+    # A Punjab series: two glyphs (no pitch of their own), the year on their right.
+    plate, boxes = _drawn_row()
+    pitch = float(np.median(np.diff((boxes[:, 0] + boxes[:, 2]) / 2.0)))
+    assert _reach(plate, boxes[2:4]) == (int(boxes[2, 0]), int(boxes[3, 2]))
+    reach = row_reach(plate, boxes[2:4], 0, dark=True, pitch=pitch, sides=(True, False))
+    assert abs(reach.left - int(boxes[0, 0])) <= 3
+    assert reach.right == int(boxes[3, 2])
 
 
 @pytest.mark.parametrize(
@@ -62,7 +74,20 @@ def test_what_is_no_glyph_beside_the_row_is_not_reached(mark: str) -> None:
         plate[(top + bottom) // 2 - 3 : (top + bottom) // 2 + 3, x1:x2] = 20
     else:
         cv2.ellipse(plate, ((x1 + x2) // 2, (top + bottom) // 2), (10, 16), 0, 0, 360, 150, -1)
-    assert _reach(plate, boxes)[1] == int(last[2])
+    reach = row_reach(plate, boxes, 0, dark=True)
+    assert reach.right == int(last[2]) and not reach.end_in_doubt
+
+
+def test_a_glyph_paler_than_the_row_beyond_its_end_leaves_the_end_in_doubt() -> None:
+    # A glyph blurred thin, or an emblem as tall as a glyph: not reached, and not ruled out.
+    plate, boxes = _drawn_row("ABC12345")
+    faint = plate.copy()
+    faint[:, int(boxes[-1, 0]) - 4 :] = 235
+    cv2.putText(faint, "5", (30 + 32 * 7, 70), cv2.FONT_HERSHEY_SIMPLEX, 1.3, 160, 3)
+    reach = row_reach(faint, boxes[:-1], 0, dark=True)
+    assert reach.right == int(boxes[-2, 2]) and reach.end_in_doubt
+    # As dark as the row, the same glyph is reached.
+    assert row_reach(plate, boxes[:-1], 0, dark=True).right >= int(boxes[-1, 2]) - 3
 
 
 def _crop_row(name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -77,14 +102,15 @@ def test_a_real_plates_last_glyph_the_segmentation_missed_is_reached() -> None:
     # A US plate, "AKS4329": its "9" blurred into the frame and made no character blob.
     gray, boxes = _crop_row("car6_AKS4329.png")
     pitch = float(np.median(np.diff((boxes[:, 0] + boxes[:, 2]) / 2.0)))
-    assert row_reach(gray, boxes, 0, dark=True)[1] >= int(boxes[-1, 2]) + 0.5 * pitch
+    assert row_reach(gray, boxes, 0, dark=True).right >= int(boxes[-1, 2]) + 0.5 * pitch
 
 
 def test_a_real_plates_coat_of_arms_is_not_reached() -> None:
     # A Slovak plate: the coat of arms over "SK", left of "RK867AD", blurred into one blob
     # as tall as a glyph, but paler.
     gray, boxes = _crop_row("test_017_RK867AD.png")
-    assert row_reach(gray, boxes, 0, dark=True)[0] == int(boxes[0, 0])
+    reach = row_reach(gray, boxes, 0, dark=True)
+    assert reach.left == int(boxes[0, 0]) and reach.end_in_doubt
 
 
 @pytest.mark.parametrize(
