@@ -19,7 +19,14 @@ from ocr.formats import DIGITS, LETTERS, PUNJAB_DISTRICT_PREFIXES, ParsedPlate, 
 from ocr.glyphs import character_crop
 from ocr.localize import PlateLayout
 from ocr.recognition import LineReading
-from ocr.row_reach import RowReach, glyph_rows_at, ink_levels, row_pitch, row_reach
+from ocr.row_reach import (
+    RowReach,
+    glyph_rows_at,
+    ink_levels,
+    row_pitch,
+    row_reach,
+    with_glyphs_between,
+)
 
 # A round glyph in a letter block is far more often D/Q/C than O (PLATES.md): a soft prior.
 _LETTER_PENALTIES = {"O": 0.3}
@@ -348,6 +355,7 @@ def _cut(
     )
     if boxes is not None:
         boxes = _without_edge_blobs(gray[top:bottom], boxes, top, dark=dark)
+        boxes = with_glyphs_between(gray[top:bottom], boxes, top, dark=dark)
         x1, x2 = int(boxes[:, 0].min()), int(boxes[:, 2].max())
     # The crop reaches past the glyphs the segmentation missed at the row's ends; they
     # are read there as glyphs in the margin (kept unless border-like, ``trim``). A

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from ocr import localize
-from ocr.row_reach import row_reach
+from ocr.row_reach import row_reach, with_glyphs_between
 from tests.ocr.conftest import OPENALPR
 
 
@@ -90,10 +90,38 @@ def test_a_glyph_paler_than_the_row_beyond_its_end_leaves_the_end_in_doubt() -> 
     assert row_reach(plate, boxes[:-1], 0, dark=True).right >= int(boxes[-1, 2]) - 3
 
 
+def test_a_glyph_missed_between_two_segmented_ones_is_found() -> None:
+    plate, boxes = _drawn_row()
+    # As if the "1" had touched the frame and made no character blob.
+    found = with_glyphs_between(plate, np.delete(boxes, 3, axis=0), 0, dark=True)
+    assert len(found) == len(boxes)
+    assert np.abs(found[3] - boxes[3]).max() <= 3
+    # A row of all its glyphs gains none.
+    assert len(with_glyphs_between(plate, boxes, 0, dark=True)) == len(boxes)
+
+
+@pytest.mark.parametrize("mark", ["dash", "emblem"])
+def test_a_dash_or_a_pale_emblem_between_the_glyphs_is_no_glyph(mark: str) -> None:
+    plate, boxes = _drawn_row()
+    # The "1" wiped out: its slot holds a dash, or an emblem paler than the glyphs.
+    x1, x2 = int(boxes[3, 0]) - 2, int(boxes[3, 2]) + 2
+    plate[:, x1:x2] = 235
+    top, bottom = int(boxes[:, 1].min()), int(boxes[:, 3].max())
+    middle = (top + bottom) // 2
+    if mark == "dash":
+        plate[middle - 3 : middle + 3, x1:x2] = 20
+    else:
+        cv2.ellipse(plate, ((x1 + x2) // 2, middle), (8, (bottom - top) // 2), 0, 0, 360, 150, -1)
+    rest = np.delete(boxes, 3, axis=0)
+    assert len(with_glyphs_between(plate, rest, 0, dark=True)) == len(rest)
+
+
 def _crop_row(name: str) -> tuple[np.ndarray, np.ndarray]:
     image = cv2.imread(str(OPENALPR / name))
     scale = 160 / image.shape[0]
-    gray = cv2.cvtColor(cv2.resize(image, None, fx=scale, fy=scale), cv2.COLOR_BGR2GRAY)
+    # Enlarged as the reader enlarges a plate crop.
+    enlarged = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    gray = cv2.cvtColor(enlarged, cv2.COLOR_BGR2GRAY)
     row = localize.find_layouts(gray, plate_crop=True, upscale=scale)[0].rows[0]
     return gray, row.char_boxes
 
@@ -121,6 +149,18 @@ def test_the_reader_reads_the_reached_glyph_and_not_the_emblem(
 ) -> None:
     reading = plate_reader.read_crop(cv2.imread(str(OPENALPR / name)))
     assert (reading.text or reading.candidates[0][0]).replace("-", "") == plate
+
+
+def test_a_real_plates_glyph_the_segmentation_missed_beside_its_dash_is_read(
+    plate_reader,
+) -> None:
+    # A Slovak "MT-456BJ": its "4" made no character blob; the recogniser read it, but
+    # as a glyph between the segmented ones it was dropped as an emblem ("MT56BJ").
+    gray, boxes = _crop_row("test_061_MT456BJ.png")
+    assert len(boxes) == 6
+    assert len(with_glyphs_between(gray, boxes, 0, dark=True)) == 7
+    reading = plate_reader.read_crop(cv2.imread(str(OPENALPR / "test_061_MT456BJ.png")))
+    assert (reading.text or reading.candidates[0][0]) == "MT456BJ"
 
 
 def test_a_scene_candidate_cut_through_a_glyph_is_read_again_wider(plate_reader) -> None:
