@@ -42,8 +42,9 @@ THREADS_ENV = "NIGRAN_OCR_THREADS"
 # "0" reads plates with the line recogniser alone (no glyph classifier's second opinion).
 GLYPHS_ENV = "NIGRAN_OCR_GLYPHS"
 # "plates" (the default) reads plate rows with the recogniser weights fine-tuned on
-# synthetic plate rows (``fixtures.train_recogniser``); "easyocr" with EasyOCR's own, which
-# read the plates of every benchmark set but the shipped 720p samples less well (README).
+# synthetic plate rows (``fixtures.train_recogniser``); "easyocr" with EasyOCR's own
+# weights, which read every benchmark set less well but the tiny plates of the shipped
+# 720p samples (README).
 RECOGNISER_ENV = "NIGRAN_OCR_RECOGNISER"
 _RECOGNISERS = ("plates", "easyocr")
 RECOGNISER_WEIGHTS_PATH = Path(__file__).resolve().parent / "models" / "recogniser.pt"
