@@ -64,6 +64,10 @@ def bright_panels(image_bgr: np.ndarray, *, limit: int = 2) -> list[tuple[Xyxy, 
             x, y, w, h = cv2.boundingRect(contour)
             if w < _MIN_SIDE_PX[0] or h < _MIN_SIDE_PX[1]:
                 continue
+            if x == 0 or y == 0 or x + w == work_w or y + h == work_h:
+                # Cut off by the image's edge: its proportions are not a panel's own
+                # (a window or a patch of sky running out of the picture).
+                continue
             area_share = w * h / float(work_w * work_h)
             if not _ASPECT[0] <= w / h <= _ASPECT[1]:
                 continue

@@ -263,6 +263,9 @@ def test_only_a_bright_rectangle_of_a_plates_shape_is_a_panel() -> None:
     cv2.rectangle(frame, (60, 60), (160, 160), (220, 220, 220), -1)  # a square window
     cv2.circle(frame, (400, 100), 40, (220, 220, 220), -1)  # a lamp
     assert panels.bright_panels(frame) == []
+    # A plate's shape the image's edge cuts off is a window or sky running out of it.
+    cv2.rectangle(frame, (560, 330), (639, 359), (220, 220, 220), -1)
+    assert panels.bright_panels(frame) == []
     cv2.rectangle(frame, (300, 250), (420, 280), (220, 220, 220), -1)  # 4:1, a plate's shape
     ((x1, y1, x2, y2), _), *_ = panels.bright_panels(frame)
     assert abs(x1 - 300) <= 3 and abs(y1 - 250) <= 3 and abs(x2 - 421) <= 3 and abs(y2 - 281) <= 3

@@ -133,6 +133,15 @@ def test_a_plate_found_in_a_whole_photo_is_read_as_its_crop_is(
         assert reading.candidates[0][0] == "980YTB"
 
 
+def test_a_bright_patch_the_photos_edge_cuts_off_does_not_outread_the_plate(
+    plate_reader, scenes
+) -> None:
+    # US "MJ3R1V": its candidate reads it, unsure; a bright patch in the photo's corner,
+    # of a plate's proportions as the edge cuts it, read "Z-01" higher as a panel.
+    reading = plate_reader.read_track([(scenes["wts-lg-000091.jpg"].image_bgr, None)])
+    assert reading.candidates[0][0] == "MJ3R1V"
+
+
 def test_a_plate_the_text_search_misses_is_read_from_its_bright_panel(plate_reader) -> None:
     # "SI819AK" on a dark red car: no text row of the scene search covers it, and the
     # photo was read "ALA-1" (a car badge).
