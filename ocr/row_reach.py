@@ -1,4 +1,4 @@
-"""Where a plate's row of glyphs ends: the glyphs its segmentation missed at either end.
+"""Where a plate's row of glyphs ends, and the glyphs its segmentation missed there or between.
 
 A glyph blurred into the plate's frame, or into its neighbour, is no character blob (a
 US "AKS4329"'s "9" against the frame), and a crop cut at the segmented characters loses
@@ -6,9 +6,9 @@ it. A plate's characters are evenly spaced:
 one pitch beyond each end of the row, ink that fills a glyph's box within the row's
 height, in the row's ink, and stops there (not the frame's edge, the strip, an emblem or
 a sticker) is a glyph the crop must reach; between two segmented glyphs, such ink in a
-gap with room for a glyph is one too. Ink there shaped like a glyph but paler than
-the row's is a glyph blurred thin or an emblem, which the crop does not reach: the row's
-end is in doubt, and so is a reading of it (a blurred "ATZ-972" read "ATZ-97").
+gap with room for a glyph is one too. Ink beyond an end shaped like a glyph but paler
+than the row's is a glyph blurred thin or an emblem, which the crop does not reach: the
+row's end is in doubt, and so is a reading of it (a blurred "ATZ-972" read "ATZ-97").
 """
 
 from __future__ import annotations
