@@ -74,7 +74,7 @@ def row_reach(
     pitch = row_pitch(boxes) if pitch is None else pitch
     if pitch is None:
         return RowReach(int(boxes[:, 0].min()), int(boxes[:, 2].max()))
-    half_width = float(np.median(boxes[:, 2] - boxes[:, 0])) / 2.0
+    half_width = _half_width(boxes)
     ends = [boxes[0], boxes[-1]]
     in_doubt = False
     for side, step in enumerate((-pitch, pitch)):
@@ -104,7 +104,7 @@ def with_glyphs_between(
     if row_pitch(boxes) is None:
         # Too few glyphs to tell a row's regular spacing from its gaps.
         return boxes
-    half_width = float(np.median(boxes[:, 2] - boxes[:, 0])) / 2.0
+    half_width = _half_width(boxes)
     found: list[np.ndarray] = []
     for left, right in zip(boxes[:-1], boxes[1:], strict=True):
         x1, x2 = int(left[2]), int(right[0])
@@ -143,6 +143,11 @@ def row_pitch(boxes: np.ndarray) -> float | None:
     return float(np.median(steps)) if len(steps) else None
 
 
+def _half_width(boxes: np.ndarray) -> float:
+    """Half a typical glyph's width in a row: a missed glyph's slot spans twice this."""
+    return float(np.median(boxes[:, 2] - boxes[:, 0])) / 2.0
+
+
 def _missed_glyph(
     band: np.ndarray,
     boxes: np.ndarray,
@@ -153,9 +158,10 @@ def _missed_glyph(
     *,
     dark: bool,
 ) -> tuple[np.ndarray | None, bool]:
-    """The box of a glyph centred near ``centre`` beside the row's end glyph
-    (``neighbour``), or None when no glyph's ink is there; and whether ink shaped like a
-    glyph is there, but paler than the neighbour's (a glyph blurred thin, or an emblem)."""
+    """The box of a glyph centred near ``centre`` beside ``neighbour`` (the row's end
+    glyph, or the glyph left of a gap), or None when no glyph's ink is there; and whether
+    ink shaped like a glyph is there, but paler than the neighbour's (a glyph blurred
+    thin, or an emblem)."""
     # A slot the image's edge cuts through may hold a glyph the edge cuts off: its box
     # then reaches the edge.
     x1, x2 = round(centre - half_width), round(centre + half_width)
