@@ -25,6 +25,7 @@ from ocr.row_reach import (
     ink_levels,
     row_pitch,
     row_reach,
+    with_glyphs_along,
     with_glyphs_between,
 )
 
@@ -129,6 +130,9 @@ class RowCrop:
     glyphs_cut: bool = False
     # Whether ink beyond an end of the row may be a glyph too pale to reach (``RowReach``).
     end_in_doubt: bool = False
+    # Whether an end glyph is one the segmentation missed, found along the row's band
+    # (``with_glyphs_along``): what hid it may hide one more beyond it.
+    ends_found: bool = False
 
     def views(self) -> list[np.ndarray]:
         """The crops the recogniser reads: the row, and the row uncut when it was cut at
@@ -347,6 +351,7 @@ def _cut(
 ) -> RowCrop:
     height, width = gray.shape
     uncut: np.ndarray | None = None
+    ends_found = False
     first_row, end_row = rows if rows is not None else (0, height)
     x1, y1, x2, y2 = xyxy
     top, bottom = (
@@ -355,6 +360,9 @@ def _cut(
     )
     if boxes is not None:
         boxes = _without_edge_blobs(gray[top:bottom], boxes, top, dark=dark)
+        boxes, ends_found = with_glyphs_along(
+            gray[top:bottom], boxes, top, dark=dark, sides=(True, role != "series")
+        )
         boxes = with_glyphs_between(gray[top:bottom], boxes, top, dark=dark)
         x1, x2 = int(boxes[:, 0].min()), int(boxes[:, 2].max())
     # The crop reaches past the glyphs the segmentation missed at the row's ends; they
@@ -418,6 +426,7 @@ def _cut(
             or reach.right >= width - _EDGE_TOUCH_PX
         ),
         reach.end_in_doubt,
+        ends_found,
     )
 
 

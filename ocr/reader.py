@@ -787,8 +787,13 @@ def _interpret(
     if ambiguous:
         confidence *= _AMBIGUOUS_TRIM_FACTOR
     # A row's end in doubt (ink beyond it that may be a glyph) is as unsure as one the
-    # image's edge cuts: a wider crop may read the plate whole.
-    cut = any(row.glyphs_cut or row.end_in_doubt for row in rows)
+    # image's edge cuts: a wider crop may read the plate whole. So is a Pakistani
+    # reading's end glyph that the segmentation missed (a foreign reading is no sure
+    # answer anyway: there the doubt would only rank a fuller reading below a shorter).
+    cut = any(
+        row.glyphs_cut or row.end_in_doubt or (row.ends_found and parsed.is_pakistani)
+        for row in rows
+    )
     if cut:
         confidence *= _CUT_GLYPHS_FACTOR
     consistent = read_char_count(parsed) == segmented

@@ -43,6 +43,23 @@ _BEYOND_ROWS = 0.12
 _BEYOND_EXTRA_INK = 0.15
 # A gap between two segmented glyphs this many half glyph widths wide has room for one.
 _MIN_GAP_FOR_GLYPH = 1.6
+# Glyphs along a row: blobs of the row's height less this sliver above and below (its
+# share of the row's height), thresholded against this offset from the local mean ...
+_ALONG_SLIVER = 0.06
+_ALONG_OFFSET = 7
+# ... at least this share of that height tall, this wide per the row's height and at
+# most this wide per its typical glyph's width ...
+_ALONG_MIN_HEIGHT = 0.8
+_ALONG_MIN_WIDTH = 0.1
+_ALONG_MAX_WIDTH = 1.5
+# ... beyond the row's ends, at least this wide per its typical glyph (a frame's side is
+# thinner), with the plate's margin beside it (this share of the row's height, at most
+# this share inked) ...
+_ALONG_MIN_END_WIDTH = 0.5
+_ALONG_END_MARGIN = 0.1
+_ALONG_MAX_MARGIN_INK = 0.5
+# ... at most this far (per the row's height) from a glyph of the row.
+_MAX_ALONG_GAP = 1.1
 
 
 class RowReach(NamedTuple):
@@ -132,6 +149,100 @@ def with_glyphs_between(
     return merged[np.argsort(merged[:, 0], kind="stable")]
 
 
+def with_glyphs_along(
+    band: np.ndarray,
+    boxes: np.ndarray,
+    band_top: int,
+    *,
+    dark: bool,
+    sides: tuple[bool, bool] = (True, True),
+) -> tuple[np.ndarray, bool]:
+    """``boxes`` with the glyphs the segmentation missed along the row: glyph-tall blobs
+    of ink within the row's height, chained to the row a glyph's gap at a time; and
+    whether any lies beyond the row's ends.
+
+    A plate's frame drawn tight around its glyphs joins them to its bars, and the
+    segmentation sees one blob of frame and glyphs (a US "UG9 L8U" was segmented "U",
+    "9"): cut to the row's height, less a sliver above and below, the bars fall away and
+    the glyphs stand apart. Each is tested as a missed glyph beyond the row's ends is (a
+    frame's side runs on above and below, an emblem is paler). ``sides`` says at which
+    ends (left, right) of the row glyphs are looked for; between its glyphs they always
+    are. A glyph found so beyond an end leaves the end in doubt: what made the
+    segmentation miss it (a blur, a frame) may hide one more beyond it (a blurred
+    "BCS-036" was found "CS-036").
+    """
+    height = float(np.median(boxes[:, 3] - boxes[:, 1]))
+    top, bottom = glyph_rows_at(boxes, float(np.mean((boxes[:, 0] + boxes[:, 2]) / 2.0)))
+    sliver = max(1, round(_ALONG_SLIVER * height))
+    top, bottom = max(0, top - band_top + sliver), min(band.shape[0], bottom - band_top - sliver)
+    if bottom - top < 4:
+        return boxes, False
+    block = max(11, int(round(0.9 * height)) | 1)
+    binary = cv2.adaptiveThreshold(
+        band[top:bottom],
+        1,
+        cv2.ADAPTIVE_THRESH_MEAN_C,
+        cv2.THRESH_BINARY_INV if dark else cv2.THRESH_BINARY,
+        block,
+        _ALONG_OFFSET,
+    )
+    count, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    glyph_width = float(np.median(boxes[:, 2] - boxes[:, 0]))
+    blobs = [
+        (int(x), int(x + w))
+        for x, _, w, h, area in stats[1:count]
+        if h >= _ALONG_MIN_HEIGHT * (bottom - top)
+        and _ALONG_MIN_WIDTH * height <= w <= _ALONG_MAX_WIDTH * glyph_width
+        and _MIN_SLOT_FILL <= area / float(w * h) <= _MAX_SLOT_FILL
+    ]
+    margin = max(2, round(_ALONG_END_MARGIN * height))
+
+    def ends_row(x1: int, x2: int, outward: int) -> bool:
+        """Whether a blob beyond the row's end can be its end glyph: a glyph's width, not
+        a frame's side, with the plate's margin beyond it (not the plate's edge, the
+        bumper beyond it, or the image's edge)."""
+        if x2 - x1 < _ALONG_MIN_END_WIDTH * glyph_width or x1 <= 0 or x2 >= band.shape[1]:
+            return False
+        beyond = binary[:, x2 : x2 + margin] if outward > 0 else binary[:, max(0, x1 - margin) : x1]
+        return beyond.size > 0 and float(beyond.mean()) < _ALONG_MAX_MARGIN_INK
+
+    row = [np.asarray(box) for box in boxes]
+    added = True
+    while added:
+        added = False
+        first, last = min(int(b[0]) for b in row), max(int(b[2]) for b in row)
+        for x1, x2 in blobs:
+            if x2 <= first and not (sides[0] and ends_row(x1, x2, -1)):
+                continue
+            if x1 >= last and not (sides[1] and ends_row(x1, x2, 1)):
+                continue
+            if any(min(x2, b[2]) - max(x1, b[0]) > 0 for b in row):
+                continue
+            neighbour = min(row, key=lambda b: max(int(b[0]) - x2, x1 - int(b[2])))
+            if max(int(neighbour[0]) - x2, x1 - int(neighbour[2])) > _MAX_ALONG_GAP * height:
+                continue
+            box, _ = _missed_glyph(
+                band,
+                boxes,
+                neighbour,
+                (x1 + x2) / 2.0,
+                (x2 - x1) / 2.0 + 1,
+                band_top,
+                dark=dark,
+                bar_beside=True,
+            )
+            if box is not None and not any(
+                min(int(box[2]), int(b[2])) - max(int(box[0]), int(b[0])) > 0 for b in row
+            ):
+                row.append(box)
+                added = True
+    if len(row) == len(boxes):
+        return boxes, False
+    merged = np.array(row, dtype=boxes.dtype)
+    merged = merged[np.argsort(merged[:, 0], kind="stable")]
+    return merged, bool(merged[0, 0] < boxes[0, 0] or merged[-1, 2] > boxes[-1, 2])
+
+
 def row_pitch(boxes: np.ndarray) -> float | None:
     """The centre-to-centre step of a row's glyphs (None: too few glyphs to tell)."""
     if len(boxes) < _MIN_GLYPHS_FOR_PITCH:
@@ -157,11 +268,13 @@ def _missed_glyph(
     band_top: int,
     *,
     dark: bool,
+    bar_beside: bool = False,
 ) -> tuple[np.ndarray | None, bool]:
     """The box of a glyph centred near ``centre`` beside ``neighbour`` (the row's end
     glyph, or the glyph left of a gap), or None when no glyph's ink is there; and whether
     ink shaped like a glyph is there, but paler than the neighbour's (a glyph blurred
-    thin, or an emblem)."""
+    thin, or an emblem). With ``bar_beside`` its ink may run on above or below (into a
+    frame's bar), not both (a frame's side)."""
     # A slot the image's edge cuts through may hold a glyph the edge cuts off: its box
     # then reaches the edge.
     x1, x2 = round(centre - half_width), round(centre + half_width)
@@ -190,12 +303,14 @@ def _missed_glyph(
     if count < 2 or stats[1:, cv2.CC_STAT_HEIGHT].max() < _MIN_BLOB_HEIGHT * (bottom - top):
         return None, False
     rows = max(2, round(_BEYOND_ROWS * (bottom - top)))
+    runs_on = []
     for beyond in (slice(max(0, top - rows), top), slice(bottom, bottom + rows)):
         if inked[beyond, slot].size == 0:
             return None, False
         allowed = float(inked[beyond, beside].mean()) + _BEYOND_EXTRA_INK
-        if float(inked[beyond, slot].mean()) > allowed:
-            return None, False
+        runs_on.append(float(inked[beyond, slot].mean()) > allowed)
+    if all(runs_on) if bar_beside else any(runs_on):
+        return None, False
     if pale:
         return None, True
     columns = np.flatnonzero(glyph.any(axis=0))

@@ -1,5 +1,6 @@
-"""Glyphs the segmentation missed at a row's ends: reached by the row's crop, while the
-plate's frame, an emblem or a dash beside the row is not."""
+"""Glyphs the segmentation missed at a row's ends, between its glyphs or along its band:
+reached by the row's crop, while the plate's frame, an emblem or a dash beside the row
+is not."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 
 from ocr import localize
-from ocr.row_reach import row_reach, with_glyphs_between
+from ocr.row_reach import row_reach, with_glyphs_along, with_glyphs_between
 from tests.ocr.conftest import OPENALPR
 
 
@@ -116,6 +117,51 @@ def test_a_dash_or_a_pale_emblem_between_the_glyphs_is_no_glyph(mark: str) -> No
     assert len(with_glyphs_between(plate, rest, 0, dark=True)) == len(rest)
 
 
+def _framed_row() -> tuple[np.ndarray, np.ndarray]:
+    """A drawn row whose frame's bar runs along its glyphs' feet, and the row's boxes."""
+    plate, boxes = _drawn_row()
+    bottom = int(boxes[:, 3].max())
+    plate[bottom - 2 : bottom + 5, 10:-10] = 20
+    return plate, boxes
+
+
+def test_glyphs_joined_by_a_frames_bar_are_found_along_the_row() -> None:
+    plate, boxes = _framed_row()
+    # The bar joins the glyphs into one blob: no character blobs but (say) the first two.
+    found, ends_found = with_glyphs_along(plate, boxes[:2], 0, dark=True)
+    assert len(found) == len(boxes)
+    assert np.abs(found[:, [0, 2]] - boxes[:, [0, 2]]).max() <= 3
+    assert ends_found
+    # A row of all its glyphs gains none, and its ends stand.
+    found, ends_found = with_glyphs_along(plate, boxes, 0, dark=True)
+    assert len(found) == len(boxes) and not ends_found
+
+
+def test_glyphs_along_are_looked_for_only_at_the_sides_asked() -> None:
+    # A Punjab series: its year, on its right, is read apart.
+    plate, boxes = _framed_row()
+    found, _ = with_glyphs_along(plate, boxes[2:4], 0, dark=True, sides=(True, False))
+    assert [int(box[0]) for box in found] == pytest.approx(
+        [int(box[0]) for box in boxes[:4]], abs=3
+    )
+
+
+@pytest.mark.parametrize("mark", ["frame", "dash", "emblem"])
+def test_what_is_no_glyph_along_the_row_is_not_found(mark: str) -> None:
+    plate, boxes = _drawn_row()
+    last = boxes[-1]
+    x1, x2 = int(last[2]) + 10, int(last[2]) + 30
+    top, bottom = int(boxes[:, 1].min()), int(boxes[:, 3].max())
+    if mark == "frame":
+        plate[:, x1 : x1 + 8] = 20
+    elif mark == "dash":
+        plate[(top + bottom) // 2 - 3 : (top + bottom) // 2 + 3, x1:x2] = 20
+    else:
+        cv2.ellipse(plate, ((x1 + x2) // 2, (top + bottom) // 2), (10, 16), 0, 0, 360, 150, -1)
+    found, ends_found = with_glyphs_along(plate, boxes, 0, dark=True)
+    assert len(found) == len(boxes) and not ends_found
+
+
 def _crop_row(name: str) -> tuple[np.ndarray, np.ndarray]:
     image = cv2.imread(str(OPENALPR / name))
     scale = 160 / image.shape[0]
@@ -170,3 +216,21 @@ def test_a_scene_candidate_cut_through_a_glyph_is_read_again_wider(plate_reader)
     image = cv2.imread(str(Path(OPENALPR).parent / "scenes" / "test_083.jpg"))
     reading = plate_reader.read_track([(image, None)])
     assert (reading.text or reading.candidates[0][0]) == "PD935BG"
+
+
+def test_a_real_plates_glyphs_joined_to_its_frame_are_found_along_the_row(plate_reader) -> None:
+    # A US "UG9 L8U" whose frame touches its glyphs: only "U" and "9" make character
+    # blobs, and the reader read "U-9".
+    gray, boxes = _crop_row("wts-lg-000099_UG9L8U.png")
+    assert len(boxes) == 2
+    found, _ = with_glyphs_along(gray, boxes, 0, dark=True)
+    assert len(found) == 6
+    reading = plate_reader.read_crop(cv2.imread(str(OPENALPR / "wts-lg-000099_UG9L8U.png")))
+    assert (reading.text or reading.candidates[0][0]) == "UG9L8U"
+
+
+def test_a_real_plates_frame_side_is_no_glyph_along_the_row() -> None:
+    # A US "HF4Y3B": the frame's side left of the "H" is as tall as the glyphs.
+    gray, boxes = _crop_row("wts-lg-000045_HF4Y3B.png")
+    found, ends_found = with_glyphs_along(gray, boxes, 0, dark=True)
+    assert len(found) == len(boxes) == 6 and not ends_found
