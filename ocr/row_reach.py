@@ -172,29 +172,11 @@ def with_glyphs_along(
     "BCS-036" was found "CS-036").
     """
     height = float(np.median(boxes[:, 3] - boxes[:, 1]))
-    top, bottom = glyph_rows_at(boxes, float(np.mean((boxes[:, 0] + boxes[:, 2]) / 2.0)))
-    sliver = max(1, round(_ALONG_SLIVER * height))
-    top, bottom = max(0, top - band_top + sliver), min(band.shape[0], bottom - band_top - sliver)
-    if bottom - top < 4:
-        return boxes, False
-    block = max(11, int(round(0.9 * height)) | 1)
-    binary = cv2.adaptiveThreshold(
-        band[top:bottom],
-        1,
-        cv2.ADAPTIVE_THRESH_MEAN_C,
-        cv2.THRESH_BINARY_INV if dark else cv2.THRESH_BINARY,
-        block,
-        _ALONG_OFFSET,
-    )
-    count, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
     glyph_width = float(np.median(boxes[:, 2] - boxes[:, 0]))
-    blobs = [
-        (int(x), int(x + w))
-        for x, _, w, h, area in stats[1:count]
-        if h >= _ALONG_MIN_HEIGHT * (bottom - top)
-        and _ALONG_MIN_WIDTH * height <= w <= _ALONG_MAX_WIDTH * glyph_width
-        and _MIN_SLOT_FILL <= area / float(w * h) <= _MAX_SLOT_FILL
-    ]
+    binary = _band_ink(band, boxes, band_top, dark=dark)
+    if binary is None:
+        return boxes, False
+    blobs = _tall_blobs(binary, height, glyph_width)
     margin = max(2, round(_ALONG_END_MARGIN * height))
 
     def ends_row(x1: int, x2: int, outward: int) -> bool:
@@ -206,41 +188,85 @@ def with_glyphs_along(
         beyond = binary[:, x2 : x2 + margin] if outward > 0 else binary[:, max(0, x1 - margin) : x1]
         return beyond.size > 0 and float(beyond.mean()) < _ALONG_MAX_MARGIN_INK
 
-    row = [np.asarray(box) for box in boxes]
-    added = True
-    while added:
-        added = False
+    def glyph_at(x1: int, x2: int, row: list[np.ndarray]) -> np.ndarray | None:
+        """The blob's glyph box, if it is a glyph next to the row's glyphs."""
         first, last = min(int(b[0]) for b in row), max(int(b[2]) for b in row)
+        if x2 <= first and not (sides[0] and ends_row(x1, x2, -1)):
+            return None
+        if x1 >= last and not (sides[1] and ends_row(x1, x2, 1)):
+            return None
+        if any(_span_gap(x1, x2, b) < 0 for b in row):
+            return None
+        neighbour = min(row, key=lambda b: _span_gap(x1, x2, b))
+        if _span_gap(x1, x2, neighbour) > _MAX_ALONG_GAP * height:
+            return None
+        box, _ = _missed_glyph(
+            band,
+            boxes,
+            neighbour,
+            (x1 + x2) / 2.0,
+            (x2 - x1) / 2.0 + 1,
+            band_top,
+            dark=dark,
+            bar_beside=True,
+        )
+        if box is None or any(_span_gap(int(box[0]), int(box[2]), b) < 0 for b in row):
+            return None
+        return box
+
+    row = list(boxes)
+    grown = True
+    while grown:
+        grown = False
         for x1, x2 in blobs:
-            if x2 <= first and not (sides[0] and ends_row(x1, x2, -1)):
-                continue
-            if x1 >= last and not (sides[1] and ends_row(x1, x2, 1)):
-                continue
-            if any(min(x2, b[2]) - max(x1, b[0]) > 0 for b in row):
-                continue
-            neighbour = min(row, key=lambda b: max(int(b[0]) - x2, x1 - int(b[2])))
-            if max(int(neighbour[0]) - x2, x1 - int(neighbour[2])) > _MAX_ALONG_GAP * height:
-                continue
-            box, _ = _missed_glyph(
-                band,
-                boxes,
-                neighbour,
-                (x1 + x2) / 2.0,
-                (x2 - x1) / 2.0 + 1,
-                band_top,
-                dark=dark,
-                bar_beside=True,
-            )
-            if box is not None and not any(
-                min(int(box[2]), int(b[2])) - max(int(box[0]), int(b[0])) > 0 for b in row
-            ):
+            box = glyph_at(x1, x2, row)
+            if box is not None:
                 row.append(box)
-                added = True
+                grown = True
     if len(row) == len(boxes):
         return boxes, False
     merged = np.array(row, dtype=boxes.dtype)
     merged = merged[np.argsort(merged[:, 0], kind="stable")]
     return merged, bool(merged[0, 0] < boxes[0, 0] or merged[-1, 2] > boxes[-1, 2])
+
+
+def _band_ink(
+    band: np.ndarray, boxes: np.ndarray, band_top: int, *, dark: bool
+) -> np.ndarray | None:
+    """The row's inked pixels (1) within its glyphs' height less a sliver above and below,
+    across the band: a frame's bars touching the glyphs fall away (None: too few rows)."""
+    height = float(np.median(boxes[:, 3] - boxes[:, 1]))
+    top, bottom = glyph_rows_at(boxes, float(np.mean((boxes[:, 0] + boxes[:, 2]) / 2.0)))
+    sliver = max(1, round(_ALONG_SLIVER * height))
+    top, bottom = max(0, top - band_top + sliver), min(band.shape[0], bottom - band_top - sliver)
+    if bottom - top < 4:
+        return None
+    return cv2.adaptiveThreshold(
+        band[top:bottom],
+        1,
+        cv2.ADAPTIVE_THRESH_MEAN_C,
+        cv2.THRESH_BINARY_INV if dark else cv2.THRESH_BINARY,
+        max(11, int(round(0.9 * height)) | 1),
+        _ALONG_OFFSET,
+    )
+
+
+def _tall_blobs(binary: np.ndarray, height: float, glyph_width: float) -> list[tuple[int, int]]:
+    """The columns (start, end) of the blobs of ``binary`` that stand nearly its full
+    height, as wide and as filled as glyphs of a row ``height`` tall."""
+    count, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    return [
+        (int(x), int(x + w))
+        for x, _, w, h, area in stats[1:count]
+        if h >= _ALONG_MIN_HEIGHT * binary.shape[0]
+        and _ALONG_MIN_WIDTH * height <= w <= _ALONG_MAX_WIDTH * glyph_width
+        and _MIN_SLOT_FILL <= area / float(w * h) <= _MAX_SLOT_FILL
+    ]
+
+
+def _span_gap(x1: int, x2: int, box: np.ndarray) -> int:
+    """Columns between the span ``x1``..``x2`` and a box (negative: they overlap)."""
+    return max(int(box[0]) - x2, x1 - int(box[2]))
 
 
 def row_pitch(boxes: np.ndarray) -> float | None:
