@@ -78,7 +78,10 @@ def fuse(
         by_text[reading.key] += reading.confidence
         if reading.key not in examples or reading.confidence > examples[reading.key][1].confidence:
             examples[reading.key] = (index, reading)
-    voted = _character_vote([r for _, r in usable])
+    fragments = _row_fragments(by_text)
+    for fragment, fuller in fragments.items():
+        by_text[fuller] += by_text.pop(fragment)
+    voted = _character_vote([r for _, r in usable if r.key not in fragments])
     if voted is not None and voted.key not in examples:
         best_frame = max(usable, key=lambda item: item[1].confidence)[0]
         examples[voted.key] = (best_frame, voted)
@@ -99,6 +102,31 @@ def fuse(
     return FusedReading(
         best.parsed, confidence, confidence < min_confidence, candidates, best_index
     )
+
+
+def _row_fragments(by_text: dict[str, float]) -> dict[str, str]:
+    """The texts that are one row of another text alone, each with that fuller text
+    (the weightiest of them).
+
+    A frame that found only a two-line plate's digits row (or its series) read a
+    fragment: "7768" on four frames is no rival of "RI-7768" on one, but a part of it
+    (and, being no plate, no answer). Only a run of digits or of letters that starts or
+    ends a fuller text of both letters and digits is one (a text with a glyph more or
+    less is a rival).
+    """
+    fragments = {}
+    for fragment in by_text:
+        if not (fragment.isdigit() or fragment.isalpha()):
+            continue
+        fuller = [
+            text
+            for text in by_text
+            if not (text.isdigit() or text.isalpha())
+            and (text.endswith(fragment) or text.startswith(fragment))
+        ]
+        if fuller:
+            fragments[fragment] = max(fuller, key=lambda text: by_text[text])
+    return fragments
 
 
 def _character_vote(readings: Sequence[FrameReading]) -> FrameReading | None:

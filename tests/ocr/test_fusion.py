@@ -124,3 +124,20 @@ def test_a_rival_reading_of_the_same_image_dissents_and_a_stray_one_does_not() -
     assert _rival(best, stray) is None  # too weak to be a rival
     assert _rival(best, replace(rival, parsed=best.parsed)) is None  # the same plate
     assert _rival(dissented, rival) is None  # one dissent is enough
+
+
+def test_a_row_read_alone_on_most_frames_counts_for_the_plate_it_is_a_row_of() -> None:
+    # Four frames found only the digits row of a two-line "RI-7768"; one read it whole.
+    fragments = [reading("7768", 0.25) for _ in range(4)]
+    fused = fuse([*fragments, reading("RI\n7768", 0.89)])
+    assert fused.parsed is not None and fused.parsed.text == "RI-7768"
+    assert [text for text, _ in fused.candidates] == ["RI-7768"]
+    # The frames that saw a row alone did not see the series: no sure answer.
+    assert fused.unreadable
+
+
+def test_a_reading_with_a_glyph_more_or_less_is_a_rival_not_a_row() -> None:
+    fused = fuse([reading("LEB\n570", 0.7) for _ in range(3)] + [reading("LEB\n5700", 0.7)])
+    assert fused.parsed is not None and fused.parsed.text == "LEB-570"
+    fused = fuse([reading("77680", 0.3) for _ in range(4)] + [reading("RI\n7768", 0.89)])
+    assert {text for text, _ in fused.candidates} == {"77680", "RI-7768"}
