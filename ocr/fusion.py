@@ -2,8 +2,10 @@
 
 Frames vote per character (weighted by each character's confidence) among readings of
 the most common length; the fused text's confidence grows with agreeing frames and
-shrinks with the weight of frames that read something else. Below the threshold the
-answer is ``unreadable`` and the best candidates go to the warden.
+shrinks with the weight of frames that read something else. A frame that read one row
+of a two-line plate alone counts for the plate it is a row of, not as a rival answer.
+Below the threshold the answer is ``unreadable`` and the best candidates go to the
+warden.
 """
 
 from __future__ import annotations

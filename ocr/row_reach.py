@@ -9,6 +9,8 @@ a sticker) is a glyph the crop must reach; between two segmented glyphs, such in
 gap with room for a glyph is one too. Ink beyond an end shaped like a glyph but paler
 than the row's is a glyph blurred thin or an emblem, which the crop does not reach: the
 row's end is in doubt, and so is a reading of it (a blurred "ATZ-972" read "ATZ-97").
+A frame drawn tight around the glyphs joins them to its bars into one blob: along the
+row's band, cut to the glyphs' height, they stand apart again and are found there.
 """
 
 from __future__ import annotations

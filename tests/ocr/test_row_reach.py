@@ -64,7 +64,7 @@ def test_a_row_reaches_only_the_sides_asked_at_the_pitch_given() -> None:
         "emblem",  # paler than the glyphs' ink (a coloured coat of arms in grey)
     ],
 )
-def test_what_is_no_glyph_beside_the_row_is_not_reached(mark: str) -> None:
+def test_what_is_no_glyph_beside_the_row_is_neither_reached_nor_found(mark: str) -> None:
     plate, boxes = _drawn_row()
     last = boxes[-1]
     x1, x2 = int(last[2]) + 10, int(last[2]) + 30
@@ -77,6 +77,8 @@ def test_what_is_no_glyph_beside_the_row_is_not_reached(mark: str) -> None:
         cv2.ellipse(plate, ((x1 + x2) // 2, (top + bottom) // 2), (10, 16), 0, 0, 360, 150, -1)
     reach = row_reach(plate, boxes, 0, dark=True)
     assert reach.right == int(last[2]) and not reach.end_in_doubt
+    found, ends_found = with_glyphs_along(plate, boxes, 0, dark=True)
+    assert len(found) == len(boxes) and not ends_found
 
 
 def test_a_glyph_paler_than_the_row_beyond_its_end_leaves_the_end_in_doubt() -> None:
@@ -144,22 +146,6 @@ def test_glyphs_along_are_looked_for_only_at_the_sides_asked() -> None:
     assert [int(box[0]) for box in found] == pytest.approx(
         [int(box[0]) for box in boxes[:4]], abs=3
     )
-
-
-@pytest.mark.parametrize("mark", ["frame", "dash", "emblem"])
-def test_what_is_no_glyph_along_the_row_is_not_found(mark: str) -> None:
-    plate, boxes = _drawn_row()
-    last = boxes[-1]
-    x1, x2 = int(last[2]) + 10, int(last[2]) + 30
-    top, bottom = int(boxes[:, 1].min()), int(boxes[:, 3].max())
-    if mark == "frame":
-        plate[:, x1 : x1 + 8] = 20
-    elif mark == "dash":
-        plate[(top + bottom) // 2 - 3 : (top + bottom) // 2 + 3, x1:x2] = 20
-    else:
-        cv2.ellipse(plate, ((x1 + x2) // 2, (top + bottom) // 2), (10, 16), 0, 0, 360, 150, -1)
-    found, ends_found = with_glyphs_along(plate, boxes, 0, dark=True)
-    assert len(found) == len(boxes) and not ends_found
 
 
 def _crop_row(name: str) -> tuple[np.ndarray, np.ndarray]:
