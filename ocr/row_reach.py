@@ -54,6 +54,9 @@ _ALONG_OFFSET = 7
 _ALONG_MIN_HEIGHT = 0.8
 _ALONG_MIN_WIDTH = 0.1
 _ALONG_MAX_WIDTH = 1.5
+# (A blob up to this wide may be a missed glyph run into a segmented one: what of it
+# lies beside the segmented glyphs is tested.)
+_ALONG_MAX_MERGED = 3.0
 # ... beyond the row's ends, at least this wide per its typical glyph (a frame's side is
 # thinner), with the plate's margin beside it (this share of the row's height, at most
 # this share inked) ...
@@ -192,6 +195,9 @@ def with_glyphs_along(
 
     def glyph_at(x1: int, x2: int, row: list[np.ndarray]) -> np.ndarray | None:
         """The blob's glyph box, if it is a glyph next to the row's glyphs."""
+        x1, x2 = _uncovered(x1, x2, row)
+        if not _ALONG_MIN_WIDTH * height <= x2 - x1 <= _ALONG_MAX_WIDTH * glyph_width:
+            return None
         first, last = min(int(b[0]) for b in row), max(int(b[2]) for b in row)
         if x2 <= first and not (sides[0] and ends_row(x1, x2, -1)):
             return None
@@ -212,8 +218,10 @@ def with_glyphs_along(
             dark=dark,
             bar_beside=True,
         )
-        if box is None or any(_span_gap(int(box[0]), int(box[2]), b) < 0 for b in row):
+        if box is None:
             return None
+        # (The slot's one column of slack each side may reach a segmented neighbour.)
+        box[0], box[2] = max(int(box[0]), x1), min(int(box[2]), x2)
         return box
 
     row = list(boxes)
@@ -261,9 +269,26 @@ def _tall_blobs(binary: np.ndarray, height: float, glyph_width: float) -> list[t
         (int(x), int(x + w))
         for x, _, w, h, area in stats[1:count]
         if h >= _ALONG_MIN_HEIGHT * binary.shape[0]
-        and _ALONG_MIN_WIDTH * height <= w <= _ALONG_MAX_WIDTH * glyph_width
+        and _ALONG_MIN_WIDTH * height <= w <= _ALONG_MAX_MERGED * glyph_width
         and _MIN_SLOT_FILL <= area / float(w * h) <= _MAX_SLOT_FILL
     ]
+
+
+def _uncovered(x1: int, x2: int, row: list[np.ndarray]) -> tuple[int, int]:
+    """The widest run of the columns ``x1``..``x2`` that no box of ``row`` covers."""
+    covered = np.zeros(x2 - x1, bool)
+    for box in row:
+        covered[max(0, int(box[0]) - x1) : max(0, min(x2, int(box[2])) - x1)] = True
+    best = (x1, x1)
+    start = None
+    for offset, taken in enumerate([*covered, True]):
+        if not taken and start is None:
+            start = offset
+        elif taken and start is not None:
+            if offset - start > best[1] - best[0]:
+                best = (x1 + start, x1 + offset)
+            start = None
+    return best
 
 
 def _span_gap(x1: int, x2: int, box: np.ndarray) -> int:

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from ocr import localize
+from ocr.formats import canonical
 from ocr.row_reach import row_reach, with_glyphs_along, with_glyphs_between
 from tests.ocr.conftest import OPENALPR
 
@@ -139,6 +140,18 @@ def test_glyphs_joined_by_a_frames_bar_are_found_along_the_row() -> None:
     assert len(found) == len(boxes) and not ends_found
 
 
+def test_a_glyph_run_into_a_segmented_one_is_found_beside_it() -> None:
+    plate, boxes = _drawn_row()
+    # The "1" joined to the "2" by a smear: one blob two glyphs wide, of which the
+    # segmentation kept only the "2".
+    middle = int(boxes[:, 1].min() + boxes[:, 3].max()) // 2
+    centres = (boxes[:, 0] + boxes[:, 2]) // 2
+    plate[middle - 2 : middle + 2, int(centres[3]) : int(centres[4])] = 20
+    found, ends_found = with_glyphs_along(plate, np.delete(boxes, 3, axis=0), 0, dark=True)
+    assert len(found) == len(boxes) and not ends_found
+    assert abs(int(found[3, 0]) - int(boxes[3, 0])) <= 3
+
+
 def test_glyphs_along_are_looked_for_only_at_the_sides_asked() -> None:
     # A Punjab series: its year, on its right, is read apart.
     plate, boxes = _framed_row()
@@ -220,3 +233,10 @@ def test_a_real_plates_frame_side_is_no_glyph_along_the_row() -> None:
     gray, boxes = _crop_row("wts-lg-000045_HF4Y3B.png")
     found, ends_found = with_glyphs_along(gray, boxes, 0, dark=True)
     assert len(found) == len(boxes) == 6 and not ends_found
+
+
+def test_a_real_plates_glyph_run_into_its_neighbour_is_read(plate_reader) -> None:
+    # A US "TNP 222": its first "2" runs into the second and makes no character blob of
+    # its own; the recogniser read "TNP222", but one "2" was dropped as a stray ("TNP-22").
+    reading = plate_reader.read_crop(cv2.imread(str(OPENALPR / "wts-lg-000053_TNP222.png")))
+    assert canonical(reading.text or reading.candidates[0][0]) == "TNP222"
