@@ -194,7 +194,8 @@ def with_glyphs_along(
         return beyond.size > 0 and float(beyond.mean()) < _ALONG_MAX_MARGIN_INK
 
     def glyph_at(x1: int, x2: int, row: list[np.ndarray]) -> np.ndarray | None:
-        """The blob's glyph box, if it is a glyph next to the row's glyphs."""
+        """The glyph box of the blob's widest run of columns beside the row's glyphs,
+        if that is a glyph next to them."""
         x1, x2 = _uncovered(x1, x2, row)
         if not _ALONG_MIN_WIDTH * height <= x2 - x1 <= _ALONG_MAX_WIDTH * glyph_width:
             return None
@@ -202,8 +203,6 @@ def with_glyphs_along(
         if x2 <= first and not (sides[0] and ends_row(x1, x2, -1)):
             return None
         if x1 >= last and not (sides[1] and ends_row(x1, x2, 1)):
-            return None
-        if any(_span_gap(x1, x2, b) < 0 for b in row):
             return None
         neighbour = min(row, key=lambda b: _span_gap(x1, x2, b))
         if _span_gap(x1, x2, neighbour) > _MAX_ALONG_GAP * height:
