@@ -515,7 +515,7 @@ def _without_edge_blobs(
 
     def off_row(box: np.ndarray, rest: np.ndarray) -> bool:
         neighbour = rest[0] if rest[0][0] >= box[0] else rest[-1]
-        if _is_detached(box, neighbour, height):
+        if _is_detached(box, neighbour, height, band.shape[1]):
             return True
         if not margins:
             return False
@@ -529,13 +529,17 @@ def _without_edge_blobs(
     return boxes
 
 
-def _is_detached(box: np.ndarray, neighbour: np.ndarray, height: float) -> bool:
+def _is_detached(box: np.ndarray, neighbour: np.ndarray, height: float, width: int) -> bool:
     """Whether an end blob is off the row's height and a character's height away from
-    the next: a plate's characters are one height and evenly spaced, so it is a piece of
-    the frame or a symbol beyond the emblem (a leading "E" read)."""
+    the next, or off its height and cut by the image's side (``width`` columns): a
+    plate's characters are one height and evenly spaced, so it is a piece of the frame,
+    a symbol beyond the emblem (a leading "E" read), or what lies beside the plate (a
+    car's lamp at a tight crop's edge, read "Q"). A glyph the image's side cuts keeps
+    its height."""
     gap = max(int(neighbour[0]) - int(box[2]), int(box[0]) - int(neighbour[2]))
     off_height = abs(float(box[3] - box[1]) / max(height, 1.0) - 1.0) > _DETACHED_HEIGHT_OFF
-    return off_height and gap > _DETACHED_GAP * height
+    at_side = int(box[0]) <= _EDGE_TOUCH_PX or int(box[2]) >= width - _EDGE_TOUCH_PX
+    return off_height and (gap > _DETACHED_GAP * height or at_side)
 
 
 def _is_edge_blob(

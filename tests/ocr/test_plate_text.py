@@ -248,6 +248,14 @@ def test_the_plate_edge_or_strip_segmented_at_a_row_end_is_no_character(name: st
     assert row.span[0] < 0.1
 
 
+def test_what_lies_beside_the_plate_at_the_images_sides_is_no_character() -> None:
+    # Slovak "RK550AO" cropped tight: the car's lamps at the crop's sides, taller than the
+    # glyphs, were segmented at the row's ends (and the right one read "Q").
+    segmented, row = _first_row_crop(PLATES / "openalpr" / "test_090_RK550AO.png")
+    assert segmented == len("RK550AO") + 2
+    assert row.char_count == len("RK550AO")
+
+
 def test_a_glyph_at_a_shadowed_end_of_the_plate_stays_a_character() -> None:
     # Sindh "ATZ-972": a shadow darkens the plate left of "AT" as much as ink elsewhere.
     segmented, row = _first_row_crop(PLATES / "pk" / "Karachi-Plate_54.JPG")
