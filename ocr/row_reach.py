@@ -178,7 +178,7 @@ def with_glyphs_along(
     """
     height = float(np.median(boxes[:, 3] - boxes[:, 1]))
     glyph_width = float(np.median(boxes[:, 2] - boxes[:, 0]))
-    binary = _band_ink(band, boxes, band_top, dark=dark)
+    binary = _band_ink(band, boxes, band_top, height, dark=dark)
     if binary is None:
         return boxes, False
     blobs = _tall_blobs(binary, height, glyph_width)
@@ -240,11 +240,11 @@ def with_glyphs_along(
 
 
 def _band_ink(
-    band: np.ndarray, boxes: np.ndarray, band_top: int, *, dark: bool
+    band: np.ndarray, boxes: np.ndarray, band_top: int, height: float, *, dark: bool
 ) -> np.ndarray | None:
-    """The row's inked pixels (1) within its glyphs' height less a sliver above and below,
-    across the band: a frame's bars touching the glyphs fall away (None: too few rows)."""
-    height = float(np.median(boxes[:, 3] - boxes[:, 1]))
+    """The row's inked pixels (1) within its glyphs' height (``height``, their median)
+    less a sliver above and below, across the band: a frame's bars touching the glyphs
+    fall away (None: too few rows)."""
     top, bottom = glyph_rows_at(boxes, float(np.mean((boxes[:, 0] + boxes[:, 2]) / 2.0)))
     sliver = max(1, round(_ALONG_SLIVER * height))
     top, bottom = max(0, top - band_top + sliver), min(band.shape[0], bottom - band_top - sliver)
