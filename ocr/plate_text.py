@@ -26,7 +26,6 @@ from ocr.row_reach import (
     row_pitch,
     row_reach,
     with_glyphs_along,
-    with_glyphs_between,
 )
 
 # A round glyph in a letter block is far more often D/Q/C than O (PLATES.md): a soft prior.
@@ -55,6 +54,9 @@ _CLASS_MASS_EXPONENT = 0.25
 _COUNT_MISMATCH_FACTOR = 0.75
 # Glyphs a plate's edge or a bolt reads as.
 _BORDER_GLYPHS = "I1J|!-"
+# A glyph read beyond the segmented characters this surely, and no border-like glyph, is
+# one of the plate's (the segmentation missed it): no format is read by dropping it.
+_SURE_OUTSIDE_GLYPH = 0.85
 # Margin around a row's characters, in character heights: room for a missed edge character.
 _ROW_MARGIN = 0.45
 # A character box this close (px) to the image's edge is cut off by it.
@@ -219,9 +221,10 @@ class RowCrop:
             if median > _ALIGNED_MEDIAN_OFFSET or offsets.max() > _ALIGNED_MAX_OFFSET:
                 continue
             nearest = np.abs(xs[:, None] - centres[None, :]).argmin(axis=1)
-            if extra and not np.array_equal(nearest, np.arange(len(core))):
-                # With glyphs left over, a run shifted by a character can pass for lined
-                # up: each glyph must lie nearest its own character.
+            if not np.array_equal(nearest, np.arange(len(core))):
+                # A run shifted by a character (with glyphs left over), or two glyphs in
+                # one box and a stray box beside them, can pass for lined up: each glyph
+                # must lie nearest its own character.
                 continue
             if best is None or median < best[0]:
                 best = (median, core)
@@ -363,7 +366,6 @@ def _cut(
         boxes, ends_found = with_glyphs_along(
             gray[top:bottom], boxes, top, dark=dark, sides=(True, role != "series")
         )
-        boxes = with_glyphs_between(gray[top:bottom], boxes, top, dark=dark)
         x1, x2 = int(boxes[:, 0].min()), int(boxes[:, 2].max())
     # The crop reaches past the glyphs the segmentation missed at the row's ends; they
     # are read there as glyphs in the margin (kept unless border-like, ``trim``). A
@@ -611,9 +613,10 @@ def choose_trim(
     the plate's edge. Each side of each row is tried with all of them and without the
     outermost one, two, ... of them; among the readings in a Pakistani format the one
     with the fewest border-like glyphs (I, 1, J) kept plus corrections wins, then the
-    one keeping most other glyphs. Failing any
-    format, border-like glyphs are dropped. The flag says another plate text was as
-    plausible (the choice was a guess).
+    one keeping most other glyphs. A glyph read surely that is not border-like is never
+    dropped: a foreign plate is not cut to a Pakistani format (US "5FEE732" is no Sindh
+    "FEE-732"). Failing any format, border-like glyphs are dropped. The flag says another
+    plate text was as plausible (the choice was a guess).
     """
     options_per_row: list[list[tuple[LineReading, int, int]]] = []
     for row, line in zip(rows, lines, strict=True):
@@ -622,6 +625,8 @@ def choose_trim(
         left, right = row.outside_glyphs(line)
         options = []
         for drop in _subsets_of_sides(left, right):
+            if any(_is_sure_glyph(line, index) for index in drop):
+                continue
             kept_outside = [line.text[i] for i in (left | right) - drop]
             border = sum(char in _BORDER_GLYPHS for char in kept_outside)
             option = line.keep([i for i in range(len(line.text)) if i not in drop])
@@ -649,6 +654,14 @@ def choose_trim(
     trimmed = [row.trim(line) for row, line in zip(rows, lines, strict=True) if row.role != "year"]
     parsed = parse_plate("\n".join(line.text for line in trimmed), hints=hints)
     return parsed, trimmed, False
+
+
+def _is_sure_glyph(line: LineReading, index: int) -> bool:
+    """Whether the glyph at ``index`` was read surely as no border-like glyph."""
+    return (
+        line.text[index] not in _BORDER_GLYPHS
+        and line.char_confidences[index] >= _SURE_OUTSIDE_GLYPH
+    )
 
 
 def _subsets_of_sides(left: set[int], right: set[int]) -> list[set[int]]:

@@ -5,11 +5,11 @@ US "AKS4329"'s "9" against the frame), and a crop cut at the segmented character
 it. A plate's characters are evenly spaced:
 one pitch beyond each end of the row, ink that fills a glyph's box within the row's
 height, in the row's ink, and stops there (not the frame's edge, the strip, an emblem or
-a sticker) is a glyph the crop must reach; between two segmented glyphs, such ink in a
-gap with room for a glyph is one too. Ink beyond an end shaped like a glyph but paler
+a sticker) is a glyph the crop must reach. Ink beyond an end shaped like a glyph but paler
 than the row's is a glyph blurred thin or an emblem, which the crop does not reach: the
 row's end is in doubt, and so is a reading of it (a blurred "ATZ-972" read "ATZ-97").
-A frame drawn tight around the glyphs joins them to its bars into one blob: along the
+A frame drawn tight around the glyphs joins them to its bars into one blob, and a glyph
+that touched the frame or its neighbour is missing between two segmented ones: along the
 row's band, cut to the glyphs' height, they stand apart again and are found there.
 """
 
@@ -43,8 +43,6 @@ _MIN_BLOB_HEIGHT = 0.6
 # much more than its neighbour glyph does (a frame's edge or a strip runs on).
 _BEYOND_ROWS = 0.12
 _BEYOND_EXTRA_INK = 0.15
-# A gap between two segmented glyphs this many half glyph widths wide has room for one.
-_MIN_GAP_FOR_GLYPH = 1.6
 # Glyphs along a row: blobs of the row's height less this sliver above and below (its
 # share of the row's height), thresholded against this offset from the local mean ...
 _ALONG_SLIVER = 0.06
@@ -112,46 +110,6 @@ def row_reach(
                 break
             ends[side] = found
     return RowReach(int(ends[0][0]), int(ends[1][2]), in_doubt)
-
-
-def with_glyphs_between(
-    band: np.ndarray, boxes: np.ndarray, band_top: int, *, dark: bool
-) -> np.ndarray:
-    """``boxes`` with the glyphs the segmentation missed between two of them, where the
-    gap leaves room for one (a "4" whose top touched the frame, beside a dash).
-
-    Each glyph-tall blob of ink in such a gap is tested as a missed glyph is beyond the
-    row's ends: a dash is too flat, a coloured emblem too pale.
-    """
-    if row_pitch(boxes) is None:
-        # Too few glyphs to tell a row's regular spacing from its gaps.
-        return boxes
-    half_width = _half_width(boxes)
-    found: list[np.ndarray] = []
-    for left, right in zip(boxes[:-1], boxes[1:], strict=True):
-        x1, x2 = int(left[2]), int(right[0])
-        if x2 - x1 < _MIN_GAP_FOR_GLYPH * half_width:
-            continue
-        top, bottom = glyph_rows_at(boxes, (x1 + x2) / 2.0)
-        top, bottom = max(0, top - band_top), min(band.shape[0], bottom - band_top)
-        if bottom - top < 2:
-            continue
-        inked, _, _, _ = ink_levels(band[:, int(left[0]) : int(right[2])], dark)
-        gap = inked[top:bottom, x1 - int(left[0]) : x2 - int(left[0])]
-        count, _, stats, _ = cv2.connectedComponentsWithStats(gap.astype(np.uint8), connectivity=8)
-        for stat in stats[1:count]:
-            if stat[cv2.CC_STAT_HEIGHT] < _MIN_BLOB_HEIGHT * (bottom - top):
-                continue
-            centre = x1 + stat[cv2.CC_STAT_LEFT] + stat[cv2.CC_STAT_WIDTH] / 2.0
-            if any(box[0] <= centre <= box[2] for box in found):
-                continue  # a piece of a glyph already found
-            box, _ = _missed_glyph(band, boxes, left, centre, half_width, band_top, dark=dark)
-            if box is not None and box[0] >= x1 and box[2] <= x2:
-                found.append(box)
-    if not found:
-        return boxes
-    merged = np.concatenate([boxes, np.array(found, dtype=boxes.dtype)])
-    return merged[np.argsort(merged[:, 0], kind="stable")]
 
 
 def with_glyphs_along(

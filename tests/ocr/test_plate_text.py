@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -148,6 +149,40 @@ def test_a_run_shifted_by_a_character_is_not_lined_up_for_the_glyphs_left_over()
     # run of seven glyphs lies nearest the seven segmented characters.
     line = _reading("RKT346AL", [0.09, 0.19, 0.27, 0.39, 0.49, 0.59, 0.69, 0.79])
     assert _row().aligned_glyphs(line) is None
+
+
+def test_two_glyphs_in_one_box_beside_a_stray_box_do_not_line_up() -> None:
+    # A California "6PGM335": its "33" segmented as one box, the frame's edge as a
+    # seventh; the seven glyphs' count matches, but the second "3" peaks nearest the
+    # "33" box, not the "5" it would be paired with (the glyph classifier's "5" and the
+    # frame's "J" would re-rate the "3" and the "5").
+    spans = (
+        (0.094, 0.21),
+        (0.215, 0.326),
+        (0.339, 0.442),
+        (0.455, 0.571),
+        (0.584, 0.811),
+        (0.82, 0.927),
+        (0.94, 0.97),
+    )
+    row = RowCrop(np.zeros((10, 10), np.uint8), "line", (0.094, 0.97), 7, spans, 0.206)
+    line = _reading("6PGM335", [0.156, 0.26, 0.385, 0.49, 0.635, 0.76, 0.865])
+    assert row.aligned_glyphs(line) is None
+
+
+@pytest.mark.parametrize(("confidence", "plate"), [(0.95, "5FEE732"), (0.5, "FEE-732")])
+def test_a_glyph_read_surely_beyond_the_characters_is_not_cut_to_fit_a_format(
+    confidence: float, plate: str
+) -> None:
+    # A US "5FEE732" whose "5" the segmentation missed: without it the rest reads as a
+    # Sindh "FEE-732". Read surely, the "5" is the plate's; read unsurely, it may be the
+    # plate's edge or a bolt.
+    spans = tuple((0.2 + 0.1 * i, 0.28 + 0.1 * i) for i in range(6))
+    row = RowCrop(np.zeros((10, 10), np.uint8), "line", (0.2, 0.78), 6, spans, 0.1)
+    line = _reading("5FEE732", [0.1, 0.24, 0.34, 0.44, 0.54, 0.64, 0.74])
+    line = replace(line, char_confidences=(confidence,) + line.char_confidences[1:])
+    parsed, _, _ = choose_trim([row], [line], ())
+    assert parsed.text == plate
 
 
 def test_a_second_glyph_read_on_the_last_character_is_trimmed() -> None:

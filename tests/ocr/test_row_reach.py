@@ -12,7 +12,7 @@ import pytest
 
 from ocr import localize
 from ocr.formats import canonical
-from ocr.row_reach import row_reach, with_glyphs_along, with_glyphs_between
+from ocr.row_reach import row_reach, with_glyphs_along
 from tests.ocr.conftest import OPENALPR
 
 
@@ -97,11 +97,9 @@ def test_a_glyph_paler_than_the_row_beyond_its_end_leaves_the_end_in_doubt() -> 
 def test_a_glyph_missed_between_two_segmented_ones_is_found() -> None:
     plate, boxes = _drawn_row()
     # As if the "1" had touched the frame and made no character blob.
-    found = with_glyphs_between(plate, np.delete(boxes, 3, axis=0), 0, dark=True)
-    assert len(found) == len(boxes)
+    found, ends_found = with_glyphs_along(plate, np.delete(boxes, 3, axis=0), 0, dark=True)
+    assert len(found) == len(boxes) and not ends_found
     assert np.abs(found[3] - boxes[3]).max() <= 3
-    # A row of all its glyphs gains none.
-    assert len(with_glyphs_between(plate, boxes, 0, dark=True)) == len(boxes)
 
 
 @pytest.mark.parametrize("mark", ["dash", "emblem"])
@@ -117,7 +115,8 @@ def test_a_dash_or_a_pale_emblem_between_the_glyphs_is_no_glyph(mark: str) -> No
     else:
         cv2.ellipse(plate, ((x1 + x2) // 2, middle), (8, (bottom - top) // 2), 0, 0, 360, 150, -1)
     rest = np.delete(boxes, 3, axis=0)
-    assert len(with_glyphs_between(plate, rest, 0, dark=True)) == len(rest)
+    found, _ = with_glyphs_along(plate, rest, 0, dark=True)
+    assert len(found) == len(rest)
 
 
 def _framed_row() -> tuple[np.ndarray, np.ndarray]:
@@ -203,7 +202,8 @@ def test_a_real_plates_glyph_the_segmentation_missed_beside_its_dash_is_read(
     # as a glyph between the segmented ones it was dropped as an emblem ("MT56BJ").
     gray, boxes = _crop_row("test_061_MT456BJ.png")
     assert len(boxes) == 6
-    assert len(with_glyphs_between(gray, boxes, 0, dark=True)) == 7
+    found, ends_found = with_glyphs_along(gray, boxes, 0, dark=True)
+    assert len(found) == 7 and not ends_found
     reading = plate_reader.read_crop(cv2.imread(str(OPENALPR / "test_061_MT456BJ.png")))
     assert (reading.text or reading.candidates[0][0]) == "MT456BJ"
 
