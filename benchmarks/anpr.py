@@ -48,7 +48,8 @@ from benchmarks.detectors import CACHE, scene_dir
 from enforcement.events import PlateReading
 from ocr import get_plate_reader
 from ocr.formats import canonical, edit_distance
-from ocr.reader import PlateReader, load_easyocr
+from ocr.model_loading import load_easyocr
+from ocr.reader import PlateReader
 
 _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
 # Margin around a true plate box, as a share of its width and height.

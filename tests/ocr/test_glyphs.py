@@ -22,9 +22,10 @@ from ocr.glyphs import (
     is_light_ink,
     with_glyph_odds,
 )
-from ocr.plate_text import RowCrop, row_crops
 from ocr.reader import PlateReader
 from ocr.recognition import LineReading
+from ocr.row_crop import RowCrop
+from ocr.row_cutting import row_crops
 from tests.ocr.conftest import OPENALPR, openalpr_row
 
 ALPHABET = "0123456789-ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -265,7 +266,8 @@ def test_the_characters_of_a_tilted_row_are_cut_whole(classifier, degrees) -> No
 
 
 def test_the_glyph_classifier_can_be_switched_off(monkeypatch) -> None:
-    from ocr.reader import GLYPHS_ENV, PlateReader
+    from ocr.model_loading import GLYPHS_ENV
+    from ocr.reader import PlateReader
 
     monkeypatch.setenv(GLYPHS_ENV, "0")
     assert PlateReader().use_glyphs is False

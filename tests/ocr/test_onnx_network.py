@@ -8,17 +8,17 @@ from pathlib import Path
 
 import pytest
 
-import ocr.reader
+import ocr.model_loading
 from ocr import onnx_network
 from ocr.errors import OcrModelError
-from ocr.reader import (
+from ocr.model_loading import (
     RECOGNISER_WEIGHTS_PATH,
     RUNTIME_ENV,
     STOCK_WEIGHTS_FILE,
-    PlateReader,
     load_easyocr,
     resolve_model_dir,
 )
+from ocr.reader import PlateReader
 
 STOCK_WEIGHTS = Path(resolve_model_dir(None)) / STOCK_WEIGHTS_FILE
 
@@ -50,7 +50,9 @@ def test_the_shipped_build_is_of_the_installed_easyocr_weights(plate_reader, alp
 def test_the_shipped_plate_row_build_is_of_the_shipped_fine_tuned_weights(alphabet) -> None:
     # Retraining ocr/models/recogniser.pt without rebuilding its ONNX build fails here.
     network = _load_build(
-        alphabet, path=ocr.reader.ONNX_RECOGNISER_PATHS[False], weights=RECOGNISER_WEIGHTS_PATH
+        alphabet,
+        path=ocr.model_loading.ONNX_RECOGNISER_PATHS[False],
+        weights=RECOGNISER_WEIGHTS_PATH,
     )
     assert network.metadata["source"] == RECOGNISER_WEIGHTS_PATH.name
 
@@ -85,9 +87,11 @@ def test_without_a_build_of_its_weights_the_reader_reads_in_pytorch(
     monkeypatch, caplog, pk_crops
 ) -> None:
     for stock in (True, False):
-        monkeypatch.setitem(ocr.reader.ONNX_RECOGNISER_PATHS, stock, Path("/nonexistent.onnx"))
+        monkeypatch.setitem(
+            ocr.model_loading.ONNX_RECOGNISER_PATHS, stock, Path("/nonexistent.onnx")
+        )
     reader = PlateReader()
-    with caplog.at_level(logging.WARNING, logger="ocr.reader"):
+    with caplog.at_level(logging.WARNING, logger="ocr.model_loading"):
         runtime = reader.recogniser.runtime
     assert runtime.startswith("PyTorch")
     assert "runs in PyTorch" in caplog.text and "no ONNX recogniser" in caplog.text

@@ -12,14 +12,13 @@ from fixtures.glyphs import plate_fonts
 from fixtures.plate_rows import rows
 from fixtures.train_recogniser import train
 from ocr.errors import OcrModelError
-from ocr.reader import (
-    _PLATE_SYMBOLS,
+from ocr.model_loading import (
     RECOGNISER_ENV,
     RECOGNISER_WEIGHTS_PATH,
-    PlateReader,
     load_easyocr,
     resolve_model_dir,
 )
+from ocr.reader import _PLATE_SYMBOLS, PlateReader
 from ocr.recognition import MODEL_HEIGHT_PX
 from tests.ocr.conftest import openalpr_row
 

@@ -12,8 +12,10 @@ import pytest
 from ocr import localize
 from ocr.formats import canonical, parse_plate
 from ocr.fusion import DEFAULT_MIN_CONFIDENCE
-from ocr.plate_text import RowCrop, choose_trim, plate_confidence, refine_with_odds, row_crops
+from ocr.plate_text import choose_trim, plate_confidence, refine_with_odds
 from ocr.recognition import LineReading
+from ocr.row_crop import RowCrop
+from ocr.row_cutting import row_crops
 
 PLATES = Path(__file__).resolve().parents[1] / "data" / "plates"
 
