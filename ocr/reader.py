@@ -54,6 +54,9 @@ _PLATE_SYMBOLS = LETTERS + DIGITS + "- "
 # Height of a plate crop when its rows are segmented and cut for the recogniser.
 _READ_HEIGHT_PX = 160
 _CANDIDATES_PER_IMAGE = 3
+# A whole frame searched without a vehicle box holds more text than a vehicle does
+# (signs, shop fronts, the camera's overlay): its plate ranks lower among the rows found.
+_CANDIDATES_PER_FRAME = 5
 # In a whole frame, the brightest plate-shaped panels read (``ocr.panels``), and the
 # plate-likeness their readings are weighed with (no characters vouch for them).
 _PANELS_PER_FRAME = 1
@@ -213,12 +216,13 @@ class PlateReader:
         vehicle: bool = False,
         plate_crop: bool = False,
     ) -> _CropReading | None:
+        whole_frame = not vehicle and not plate_crop
         candidates = localize.locate(
             region_bgr,
             offset_xy=offset,
             vehicle=vehicle,
             plate_crop=plate_crop,
-            limit=_CANDIDATES_PER_IMAGE,
+            limit=_CANDIDATES_PER_FRAME if whole_frame else _CANDIDATES_PER_IMAGE,
         )
         if plate_crop and not candidates:
             # Not a plate crop after all (a car photo): search it as a scene.
@@ -259,7 +263,7 @@ class PlateReader:
                 best = _CropReading(reading.frame.scaled(weight), reading.crop_bgr, reading.cut)
             if _good_enough(best.frame):
                 break
-        if not vehicle and not plate_crop and (best is None or not _good_enough(best.frame)):
+        if whole_frame and (best is None or not _good_enough(best.frame)):
             best = self._read_panels(region_bgr, best)
         # A region shaped like a plate may be one, too close for the scene search (a
         # plate crop was read whole by read_crop already: not again).

@@ -55,7 +55,8 @@ def test_it_reads_a_sindh_plate_as_one_row_without_the_province_word(pk_crops) -
 def test_it_locates_the_plate_in_full_scenes(scenes) -> None:
     for name, scene in scenes.items():
         x, y, w, h = scene.box_xywh
-        candidates = localize.locate(scene.image_bgr, limit=3)
+        # As many candidates as the reader reads of a whole frame (DL3C2Z's is the 5th).
+        candidates = localize.locate(scene.image_bgr, limit=5)
         assert candidates, name
         assert max(_iou(c.xyxy, (x, y, x + w, y + h)) for c in candidates) > 0.3, name
         assert all(0.0 <= c.score <= 1.0 for c in candidates)

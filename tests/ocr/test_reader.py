@@ -181,6 +181,13 @@ def test_the_plates_of_a_frame_searched_reduced_are_read_at_the_cameras_resoluti
     assert (reading.text or reading.candidates[0][0]) == plate
 
 
+def test_a_whole_frames_plate_among_more_text_rows_is_still_read(plate_reader, scenes) -> None:
+    # US "DL3C2Z": in the 1280x720 photo four rows of other text (a dealer's frame,
+    # the car's badges) rank above the plate's, which was never read ("LJXX").
+    reading = plate_reader.read_track([(scenes["wts-lg-000016.jpg"].image_bgr, None)])
+    assert (reading.text or reading.candidates[0][0]) == "DL3C2Z"
+
+
 @pytest.mark.parametrize(
     "name",
     [
