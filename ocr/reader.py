@@ -57,6 +57,9 @@ _CANDIDATES_PER_IMAGE = 3
 # A whole frame searched without a vehicle box holds more text than a vehicle does
 # (signs, shop fronts, the camera's overlay): its plate ranks lower among the rows found.
 _CANDIDATES_PER_FRAME = 5
+# ... and a state's name or a dealer's line above it often outranks the plate's row: its
+# two likeliest are each read as a plate crop is (the others as they are).
+_LIKELIEST_PER_FRAME = 2
 # In a whole frame, the brightest plate-shaped panels read (``ocr.panels``), and the
 # plate-likeness their readings are weighed with (no characters vouch for them).
 _PANELS_PER_FRAME = 1
@@ -240,10 +243,11 @@ class PlateReader:
             if best is not None and best.frame.standing >= weight:
                 # Candidates come best first: no later one can outweigh this reading.
                 break
-            # The likeliest candidate of a scene is read as a plate crop is (searched
-            # again unless read well at once); the others, and a crop's candidates (the
-            # crop is searched so already), are read as they are.
-            if rank == 0 and not plate_crop:
+            # The likeliest candidate of a scene (of a whole frame, the two likeliest) is
+            # read as a plate crop is (searched again unless read well at once); the
+            # others, and a crop's candidates (the crop is searched so already), are
+            # read as they are.
+            if not plate_crop and rank < (_LIKELIEST_PER_FRAME if whole_frame else 1):
                 reading = self._read_likeliest(candidate)
             else:
                 full_res = candidate.full_res_crop_bgr

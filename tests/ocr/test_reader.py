@@ -188,6 +188,14 @@ def test_a_whole_frames_plate_among_more_text_rows_is_still_read(plate_reader, s
     assert (reading.text or reading.candidates[0][0]) == "DL3C2Z"
 
 
+def test_a_whole_frames_second_likeliest_row_is_read_as_a_plate_crop(plate_reader, scenes) -> None:
+    # US "GT679A": the dealer's frame above the plate ("PRIVATE PROPERTY") ranks first;
+    # the plate's row, second, read "4GT6794" as it was cut (bolts as "4"s) and
+    # "PRIVAIE" stood higher, until it was also searched as a crop is.
+    reading = plate_reader.read_track([(scenes["wts-lg-000062.jpg"].image_bgr, None)])
+    assert (reading.text or reading.candidates[0][0]) == "GT679A"
+
+
 @pytest.mark.parametrize(
     "name",
     [
