@@ -1,4 +1,4 @@
-"""From a plate crop's text rows to its text: cutting rows, trimming, correcting, scoring.
+"""From a plate crop's rows read to its text: trimming, correcting, scoring.
 
 The recogniser reads each row of a plate; this module decides which glyphs belong to the
 plate (margins hold borders and bolts), re-picks each character within its block from the

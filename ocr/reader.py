@@ -39,10 +39,7 @@ from ocr.model_loading import (
     runtime_chosen,
     stock_recogniser_chosen,
 )
-from ocr.plate_text import (
-    colour_hints,
-    format_ceiling,
-)
+from ocr.plate_text import colour_hints, format_ceiling
 from ocr.recognition import LineReading, LineRecogniser
 from ocr.row_crop import RowCrop
 from ocr.row_cutting import row_crops
