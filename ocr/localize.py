@@ -108,12 +108,15 @@ class PlateCandidate:
     full_res_crop_bgr: np.ndarray | None = field(default=None, repr=False)
 
 
-def find_layouts(gray: np.ndarray, *, plate_crop: bool, upscale: float = 1.0) -> list[PlateLayout]:
+def find_layouts(
+    gray: np.ndarray, *, plate_crop: bool, upscale: float = 1.0, finer_fallback: bool = False
+) -> list[PlateLayout]:
     """Candidate plates in a grayscale image, best first.
 
     ``plate_crop`` says the image is (mostly) one plate, so its largest text wins; in a
     scene every row of characters is a candidate. ``upscale`` is how much the image was
     enlarged from the camera's pixels (small characters there may have run together).
+    ``finer_fallback``: see ``segment.find_text_lines``.
     """
     height = gray.shape[0]
     max_char = height * (0.8 if plate_crop else 0.2)
@@ -126,6 +129,7 @@ def find_layouts(gray: np.ndarray, *, plate_crop: bool, upscale: float = 1.0) ->
         max_char_height_px=max_char,
         multi_scale=not plate_crop,
         max_merged_height_px=_MERGED_GLYPHS_MAX_SOURCE_PX * upscale,
+        finer_fallback=finer_fallback,
     )
     rows = _merge_rows(lines)
     layouts = [

@@ -323,7 +323,7 @@ class PlateReader:
         scale = _READ_HEIGHT_PX / plate_bgr.shape[0]
         image = cv2.resize(plate_bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-        layouts = localize.find_layouts(gray, plate_crop=True, upscale=scale)
+        layouts = localize.find_layouts(gray, plate_crop=True, upscale=scale, finer_fallback=True)
         if not layouts:
             return None
         image, gray, layouts = _upright(image, gray, layouts, scale)
@@ -536,7 +536,9 @@ def _upright(
     x1, y1, x2, y2 = layouts[0].xyxy
     upright = deskew.unshear(image, shear, (y1 + y2) / 2.0)
     upright_gray = cv2.cvtColor(upright, cv2.COLOR_BGR2GRAY)
-    upright_layouts = localize.find_layouts(upright_gray, plate_crop=True, upscale=upscale)
+    upright_layouts = localize.find_layouts(
+        upright_gray, plate_crop=True, upscale=upscale, finer_fallback=True
+    )
     if not upright_layouts:
         return image, gray, layouts
     return upright, upright_gray, upright_layouts

@@ -38,6 +38,8 @@ _MAX_DASH_HEIGHT = 0.4
 _MAX_HEIGHT_RATIO = 1.45
 _MAX_GAP_PER_HEIGHT = 1.1
 _MAX_CENTRE_SHIFT_PER_HEIGHT = 0.3
+# Fewer blobs than this in every row found: the threshold's mean may have been too wide.
+_FINER_BELOW = 3
 # A band of larger characters is segmented on the image halved (once or more) while its
 # smallest characters stay this tall: as separable as at full size, at a fraction of
 # the pixels.
@@ -97,6 +99,7 @@ def find_text_lines(
     min_chars: int = 2,
     multi_scale: bool = True,
     max_merged_height_px: float = 0.0,
+    finer_fallback: bool = False,
 ) -> list[TextLine]:
     """Find rows of character-like blobs of both polarities.
 
@@ -110,6 +113,10 @@ def find_text_lines(
         max_merged_height_px: a too-wide blob up to this tall may be touching characters
             and is cut into them (0: never). Glyphs touch only where the camera gave them
             few pixels, so callers scale this with how much they enlarged the image.
+        finer_fallback: where no row of ``_FINER_BELOW`` blobs is found, threshold again
+            against a local mean half as wide: a bright plate in a dark margin drags a
+            wide mean down below its glyphs, which are lost (a plate crop's mean is as
+            wide as its largest glyphs may be, which a crop with margins seldom holds).
 
     Returns:
         Lines from both polarities, duplicates (same blobs found twice) removed.
@@ -129,28 +136,44 @@ def find_text_lines(
         )
         # The local mean must span a few characters and their plate, not the whole car.
         block = _odd(max(11, int(round(high * scale * (1.8 if multi_scale else 0.9)))))
-        # A second, stricter threshold thins bold strokes, separating characters (and the
-        # two rows of a tightly printed plate) that the first one merged.
-        for dark_text, offset in ((True, 7), (False, 7), (True, _STRICT_OFFSET)):
-            binary = cv2.adaptiveThreshold(
-                work,
-                255,
-                cv2.ADAPTIVE_THRESH_MEAN_C,
-                cv2.THRESH_BINARY_INV if dark_text else cv2.THRESH_BINARY,
-                block,
-                offset,
-            )
-            boxes = _character_boxes(
-                binary, low * scale, high * scale, max_merged_height_px * scale
-            )
-            if scale != 1.0:
-                boxes = np.round(boxes / scale).astype(int)
-            lines.extend(
-                TextLine(group, dark_text)
-                for group in _group_rows(boxes)
-                if len(group) >= min_chars
-            )
+        limits = (low * scale, high * scale, max_merged_height_px * scale)
+        found = _lines_at(work, block, limits, min_chars)
+        if finer_fallback and max((line.count for line in found), default=0) < _FINER_BELOW:
+            found += _lines_at(work, _odd(max(11, block // 2)), limits, min_chars)
+        lines.extend(
+            line if scale == 1.0 else TextLine(_unscaled(line.char_boxes, scale), line.dark_text)
+            for line in found
+        )
     return _dedupe(lines)
+
+
+def _lines_at(
+    work: np.ndarray, block: int, limits: tuple[float, float, float], min_chars: int
+) -> list[TextLine]:
+    """Rows of character blobs in ``work`` thresholded against the mean of ``block``
+    pixels around each, of both polarities; ``limits`` are the blobs' least and greatest
+    height and the greatest of touching glyphs (``_character_boxes``)."""
+    lines: list[TextLine] = []
+    # A second, stricter threshold thins bold strokes, separating characters (and the
+    # two rows of a tightly printed plate) that the first one merged.
+    for dark_text, offset in ((True, 7), (False, 7), (True, _STRICT_OFFSET)):
+        binary = cv2.adaptiveThreshold(
+            work,
+            255,
+            cv2.ADAPTIVE_THRESH_MEAN_C,
+            cv2.THRESH_BINARY_INV if dark_text else cv2.THRESH_BINARY,
+            block,
+            offset,
+        )
+        boxes = _character_boxes(binary, *limits)
+        lines.extend(
+            TextLine(group, dark_text) for group in _group_rows(boxes) if len(group) >= min_chars
+        )
+    return lines
+
+
+def _unscaled(boxes: np.ndarray, scale: float) -> np.ndarray:
+    return np.round(boxes / scale).astype(int)
 
 
 def _height_bands(low: float, high: float) -> list[tuple[float, float]]:

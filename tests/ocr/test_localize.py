@@ -270,3 +270,26 @@ def test_only_a_bright_rectangle_of_a_plates_shape_is_a_panel() -> None:
     cv2.rectangle(frame, (300, 250), (420, 280), (220, 220, 220), -1)  # 4:1, a plate's shape
     ((x1, y1, x2, y2), _), *_ = panels.bright_panels(frame)
     assert abs(x1 - 300) <= 3 and abs(y1 - 250) <= 3 and abs(x2 - 421) <= 3 and abs(y2 - 281) <= 3
+
+
+def test_a_bright_plate_in_a_dark_margin_is_segmented_with_a_finer_mean() -> None:
+    # US "SB3 X6N", cut with the benchmark's margin of dark car around it: the threshold's
+    # mean, as wide as a glyph filling the crop could be, is dragged down by the margin
+    # below the glyphs' grey, and no row of them forms. A mean half as wide finds all six.
+    image = cv2.imread(str(OPENALPR / "car18_SB3X6N.png"))
+    scale = 160 / image.shape[0]
+    gray = cv2.cvtColor(cv2.resize(image, None, fx=scale, fy=scale), cv2.COLOR_BGR2GRAY)
+    coarse = localize.find_layouts(gray, plate_crop=True, upscale=scale)
+    assert max((layout.rows[0].count for layout in coarse), default=0) < 3
+    finer = localize.find_layouts(gray, plate_crop=True, upscale=scale, finer_fallback=True)
+    assert finer[0].rows[0].count == 6
+
+
+def test_the_finer_mean_is_not_tried_where_the_wide_one_found_a_row(pk_crops) -> None:
+    # A Pakistani crop whose rows the wide mean finds: the same layouts either way.
+    crop = next(iter(pk_crops.values())).image_bgr
+    scale = 160 / crop.shape[0]
+    gray = cv2.cvtColor(cv2.resize(crop, None, fx=scale, fy=scale), cv2.COLOR_BGR2GRAY)
+    plain = localize.find_layouts(gray, plate_crop=True, upscale=scale)
+    finer = localize.find_layouts(gray, plate_crop=True, upscale=scale, finer_fallback=True)
+    assert [layout.xyxy for layout in plain] == [layout.xyxy for layout in finer]

@@ -205,6 +205,7 @@ def test_a_whole_frames_second_likeliest_row_is_read_as_a_plate_crop(plate_reade
         "test_085_RK959AD.png",  # the coat of arms left of the "R", as a leading "P"
         "test_030_RK819AM.png",  # a piece of the frame far left of the "R", as an "E"
         "test_016_BB751BH.png",  # the emblem after "BB" read as an "E"
+        "car18_SB3X6N.png",  # a bright plate in a dark margin: no row until a finer mean
     ],
 )
 def test_a_foreign_plate_is_read_within_its_edges(plate_reader, name: str) -> None:
