@@ -137,22 +137,24 @@ def find_text_lines(
         # The local mean must span a few characters and their plate, not the whole car.
         block = _odd(max(11, int(round(high * scale * (1.8 if multi_scale else 0.9)))))
         limits = (low * scale, high * scale, max_merged_height_px * scale)
-        found = _lines_at(work, block, limits, min_chars)
+        found = _lines_at(work, scale, block, limits, min_chars)
         if finer_fallback and max((line.count for line in found), default=0) < _FINER_BELOW:
-            found += _lines_at(work, _odd(max(11, block // 2)), limits, min_chars)
-        lines.extend(
-            line if scale == 1.0 else TextLine(_unscaled(line.char_boxes, scale), line.dark_text)
-            for line in found
-        )
+            found += _lines_at(work, scale, _odd(max(11, block // 2)), limits, min_chars)
+        lines.extend(found)
     return _dedupe(lines)
 
 
 def _lines_at(
-    work: np.ndarray, block: int, limits: tuple[float, float, float], min_chars: int
+    work: np.ndarray,
+    scale: float,
+    block: int,
+    limits: tuple[float, float, float],
+    min_chars: int,
 ) -> list[TextLine]:
-    """Rows of character blobs in ``work`` thresholded against the mean of ``block``
-    pixels around each, of both polarities; ``limits`` are the blobs' least and greatest
-    height and the greatest of touching glyphs (``_character_boxes``)."""
+    """Rows of character blobs in ``work`` (the image scaled by ``scale``; the rows are
+    in the image's pixels) thresholded against the mean of ``block`` pixels around each,
+    of both polarities; ``limits`` are the blobs' least and greatest height and the
+    greatest of touching glyphs, in ``work``'s pixels (``_character_boxes``)."""
     lines: list[TextLine] = []
     # A second, stricter threshold thins bold strokes, separating characters (and the
     # two rows of a tightly printed plate) that the first one merged.
@@ -166,14 +168,12 @@ def _lines_at(
             offset,
         )
         boxes = _character_boxes(binary, *limits)
+        if scale != 1.0:
+            boxes = np.round(boxes / scale).astype(int)
         lines.extend(
             TextLine(group, dark_text) for group in _group_rows(boxes) if len(group) >= min_chars
         )
     return lines
-
-
-def _unscaled(boxes: np.ndarray, scale: float) -> np.ndarray:
-    return np.round(boxes / scale).astype(int)
 
 
 def _height_bands(low: float, high: float) -> list[tuple[float, float]]:
