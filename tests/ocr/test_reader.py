@@ -181,19 +181,24 @@ def test_the_plates_of_a_frame_searched_reduced_are_read_at_the_cameras_resoluti
     assert (reading.text or reading.candidates[0][0]) == plate
 
 
-def test_a_whole_frames_plate_among_more_text_rows_is_still_read(plate_reader, scenes) -> None:
-    # US "DL3C2Z": in the 1280x720 photo four rows of other text (a dealer's frame,
-    # the car's badges) rank above the plate's, which was never read ("LJXX").
-    reading = plate_reader.read_track([(scenes["wts-lg-000016.jpg"].image_bgr, None)])
-    assert (reading.text or reading.candidates[0][0]) == "DL3C2Z"
-
-
-def test_a_whole_frames_second_likeliest_row_is_read_as_a_plate_crop(plate_reader, scenes) -> None:
-    # US "GT679A": the dealer's frame above the plate ("PRIVATE PROPERTY") ranks first;
-    # the plate's row, second, read "4GT6794" as it was cut (bolts as "4"s) and
-    # "PRIVAIE" stood higher, until it was also searched as a crop is.
-    reading = plate_reader.read_track([(scenes["wts-lg-000062.jpg"].image_bgr, None)])
-    assert (reading.text or reading.candidates[0][0]) == "GT679A"
+@pytest.mark.parametrize(
+    ("name", "plate"),
+    [
+        # Four rows of other text (a dealer's frame, the car's badges) rank above the
+        # plate's, which was never read ("LJXX").
+        ("wts-lg-000016.jpg", "DL3C2Z"),
+        # The dealer's frame above the plate ("PRIVATE PROPERTY") ranks first; the
+        # plate's row, second, read "4GT6794" as it was cut (bolts as "4"s) and
+        # "PRIVAIE" stood higher, until it was also searched as a crop is.
+        ("wts-lg-000062.jpg", "GT679A"),
+    ],
+)
+def test_a_whole_frames_plate_below_other_text_rows_is_read(
+    plate_reader, scenes, name: str, plate: str
+) -> None:
+    # US 1280x720 photos, searched without a vehicle box.
+    reading = plate_reader.read_track([(scenes[name].image_bgr, None)])
+    assert (reading.text or reading.candidates[0][0]) == plate
 
 
 @pytest.mark.parametrize(
