@@ -272,7 +272,11 @@ def plate_confidence(
         if len(text) < 4 or len(text) > 9:
             # A fragment (one row of a two-line plate) or running text, not a plate.
             confidence *= 0.3
-        elif text.isdigit() or text.isalpha():
+        elif text.isalpha():
+            # A word (a state's name above the plate, a dealer's, a slogan): a
+            # registration holds a digit, every Pakistani one does.
+            confidence *= 0.3
+        elif text.isdigit():
             confidence *= 0.6
     # Characters read but not segmented (or segmented but not read) mean a part of the
     # plate was missed or something beside it was read.

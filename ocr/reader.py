@@ -396,7 +396,7 @@ class PlateReader:
         if classifier is None:
             return [None] * len(rows)
         return [
-            classifier.odds(row.char_crops, light_ink=glyphs.is_light_ink(row.image))
+            classifier.odds(row.char_crops, light_ink=not row.dark_text)
             if row.role != "year" and row.char_crops
             else None
             for row in rows

@@ -66,6 +66,10 @@ class RowCrop:
     # Whether an end glyph is one the segmentation missed, found along the row's band
     # (``with_glyphs_along``): what hid it may hide one more beyond it.
     ends_found: bool = False
+    # Whether segmentation found the characters dark on a light ground (the glyph
+    # classifier's crops are turned to that; a crop's own margins can mislead, as a
+    # plate's dark band above its characters does).
+    dark_text: bool = True
 
     def views(self) -> list[np.ndarray]:
         """The crops the recogniser reads: the row, and the row uncut when it was cut at

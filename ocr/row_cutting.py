@@ -214,6 +214,7 @@ def _cut(
         ),
         reach.end_in_doubt,
         ends_found,
+        dark,
     )
 
 

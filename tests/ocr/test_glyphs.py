@@ -37,7 +37,7 @@ def classifier() -> GlyphClassifier:
 
 
 def _classified(classifier: GlyphClassifier, row: RowCrop) -> str:
-    odds = classifier.odds(row.char_crops, light_ink=is_light_ink(row.image))
+    odds = classifier.odds(row.char_crops, light_ink=not row.dark_text)
     return "".join(GLYPH_SYMBOLS[i] for i in odds.argmax(axis=1))
 
 
@@ -56,6 +56,18 @@ def test_the_segmented_characters_of_a_real_plate_are_classified(classifier, nam
     assert _classified(classifier, openalpr_row(name)) == name.split("_")[-1].removesuffix(".png")
 
 
+def test_characters_are_classified_in_the_polarity_their_row_was_segmented_in(
+    classifier,
+) -> None:
+    # US "1A MW240": navy glyphs on white, under a red band and over a dark frame. Judged
+    # from the row crop's margins, its ink is light, and the classifier, handed each
+    # character inverted, read "M" and "W" as "X" and a doubtful "W". Segmentation found
+    # the glyphs as dark blobs: turned by that, they read as they are.
+    row = openalpr_row("car3_1AMW240.png")
+    assert row.dark_text and is_light_ink(row.image)
+    assert _classified(classifier, row)[2:4] == "MW"
+
+
 def test_folding_the_batch_norms_leaves_the_odds_as_trained(classifier) -> None:
     import torch
 
@@ -67,7 +79,7 @@ def test_folding_the_batch_norms_leaves_the_odds_as_trained(classifier) -> None:
     )
     trained.eval()
     row = openalpr_row("test_011_RK346AL.png")
-    light = is_light_ink(row.image)
+    light = not row.dark_text
     batch = glyph_tensor(np.stack([glyph_input(c, light_ink=light) for c in row.char_crops]))
     with torch.inference_mode():
         expected = torch.softmax(trained(batch), dim=1).numpy()[:, :NO_CHARACTER]

@@ -83,6 +83,14 @@ def test_one_sure_reading_no_format_vouches_for_stays_below_the_threshold(raw: s
     )
 
 
+def test_a_word_is_believed_less_than_a_registration() -> None:
+    # A Texas photo: the state's name above the plate read surely, "TEXAS", and the
+    # plate less so. A registration holds a digit (every Pakistani one does); a row of
+    # letters alone is a state's, a dealer's or a slogan's word.
+    word, plate = parse_plate("TEXAS"), parse_plate("CWL9084")
+    assert plate_confidence((0.99,) * 5, word, 5) < plate_confidence((0.55,) * 7, plate, 7)
+
+
 @pytest.mark.parametrize(
     ("rare", "usual", "hints"),
     [
