@@ -14,7 +14,14 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from ocr.formats import DIGITS, LETTERS, PUNJAB_DISTRICT_PREFIXES, ParsedPlate, parse_plate
+from ocr.formats import (
+    DIGITS,
+    LETTERS,
+    PUNJAB_DISTRICT_PREFIXES,
+    ParsedPlate,
+    canonical,
+    parse_plate,
+)
 from ocr.localize import PlateLayout
 from ocr.recognition import LineReading
 from ocr.row_crop import BORDER_GLYPHS, RowCrop
@@ -268,7 +275,8 @@ def plate_confidence(
     read_chars = read_char_count(parsed)
     confidence *= format_ceiling(parsed) * _rarity(parsed)
     if not parsed.is_pakistani:
-        text = parsed.text
+        # Its characters: a dash or a space read between blocks is none.
+        text = canonical(parsed.text)
         if len(text) < 4 or len(text) > 9:
             # A fragment (one row of a two-line plate) or running text, not a plate.
             confidence *= 0.3
@@ -316,5 +324,5 @@ def format_ceiling(parsed: ParsedPlate) -> float:
 def read_char_count(parsed: ParsedPlate) -> int:
     """How many characters a reading holds, the Punjab year apart."""
     if not parsed.is_pakistani:
-        return len(parsed.text)
+        return len(canonical(parsed.text))
     return len(parsed.letters) + len(parsed.digits) + len(parsed.suffix)

@@ -12,7 +12,7 @@ import pytest
 from ocr import localize
 from ocr.formats import canonical, parse_plate
 from ocr.fusion import DEFAULT_MIN_CONFIDENCE
-from ocr.plate_text import choose_trim, plate_confidence, refine_with_odds
+from ocr.plate_text import choose_trim, plate_confidence, read_char_count, refine_with_odds
 from ocr.recognition import LineReading
 from ocr.row_crop import RowCrop
 from ocr.row_cutting import row_crops
@@ -80,6 +80,19 @@ def test_one_sure_reading_no_format_vouches_for_stays_below_the_threshold(raw: s
     assert not parsed.format_cued
     assert plate_confidence((0.99,) * len(canonical(raw)), parsed, len(canonical(raw))) < (
         DEFAULT_MIN_CONFIDENCE
+    )
+
+
+def test_the_dash_between_a_foreign_readings_blocks_is_no_character() -> None:
+    # "I-11" (three characters read from a US photo's sticker, written with a dash
+    # between its blocks) was counted four: no fragment, and one character more than
+    # the three segmented. It outranked the plate's own row, read fourth.
+    fragment, plate = parse_plate("I11"), parse_plate("EUS664")
+    assert fragment.text == "I-11" and read_char_count(fragment) == 3
+    assert read_char_count(plate) == 6
+    # A fragment is believed 0.3 as much as a plate read as surely.
+    assert plate_confidence((0.9,) * 3, fragment, 3) == pytest.approx(
+        0.3 * plate_confidence((0.9,) * 6, plate, 6)
     )
 
 
