@@ -277,7 +277,7 @@ def plate_confidence(
     if not parsed.is_pakistani:
         # Its characters: a dash or a space read between blocks is none.
         text = canonical(parsed.text)
-        if len(text) < 4 or len(text) > 9:
+        if not 4 <= read_chars <= 9:
             # A fragment (one row of a two-line plate) or running text, not a plate.
             confidence *= 0.3
         elif text.isalpha():

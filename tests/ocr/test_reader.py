@@ -165,37 +165,23 @@ def test_a_candidate_its_crop_cuts_short_is_read_again_with_room_around_it(
 @pytest.mark.parametrize(
     ("name", "plate"),
     [
-        # The likeliest candidate, 86 px wide, cut from the copy searched at 960 px was
+        # Searched reduced (the text-row search runs on a copy 960 px wide), read at the
+        # camera's resolution: the likeliest candidate, 86 px wide, cut from the copy was
         # read "5CJP303I" (the plate's edge as an "I"); cut from the frame itself it
         # reads right, and the surer of the two readings stands.
         ("wts-lg-000120.jpg", "5CJP303"),
-        # The plate is the second candidate; from the reduced copy its "S" was lost.
+        # ... the plate is the second candidate; from the reduced copy its "S" was lost.
         ("wts-lg-000027.jpg", "SG8L7E"),
-    ],
-)
-def test_the_plates_of_a_frame_searched_reduced_are_read_at_the_cameras_resolution(
-    plate_reader, scenes, name: str, plate: str
-) -> None:
-    # 1280x720 photos: the text-row search runs on a copy 960 px wide.
-    reading = plate_reader.read_track([(scenes[name].image_bgr, None)])
-    assert (reading.text or reading.candidates[0][0]) == plate
-
-
-@pytest.mark.parametrize(
-    ("name", "plate"),
-    [
-        # Four rows of other text (a dealer's frame, the car's badges) rank above the
-        # plate's, which was never read ("LJXX").
+        # Below other text rows: four rows of other text (a dealer's frame, the car's
+        # badges) rank above the plate's, which was never read ("LJXX").
         ("wts-lg-000016.jpg", "DL3C2Z"),
-        # The dealer's frame above the plate ("PRIVATE PROPERTY") ranks first; the
+        # ... the dealer's frame above the plate ("PRIVATE PROPERTY") ranks first; the
         # plate's row, second, read "4GT6794" as it was cut (bolts as "4"s) and
         # "PRIVAIE" stood higher, until it was also searched as a crop is.
         ("wts-lg-000062.jpg", "GT679A"),
     ],
 )
-def test_a_whole_frames_plate_below_other_text_rows_is_read(
-    plate_reader, scenes, name: str, plate: str
-) -> None:
+def test_the_plate_of_a_whole_us_photo_is_read(plate_reader, scenes, name: str, plate: str) -> None:
     # US 1280x720 photos, searched without a vehicle box.
     reading = plate_reader.read_track([(scenes[name].image_bgr, None)])
     assert (reading.text or reading.candidates[0][0]) == plate
