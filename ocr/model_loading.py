@@ -1,6 +1,6 @@
 """The recogniser's models, loaded once per process: EasyOCR's weights from the offline
 package (never downloaded), the line recogniser's weights fine-tuned on plate rows and
-their ONNX build, and the environment settings that choose among them (README)."""
+their ONNX build, and the environment settings that choose among them (README, docs/anpr.md)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ GLYPHS_ENV = "NIGRAN_OCR_GLYPHS"
 # "plates" (the default) reads plate rows with the recogniser weights fine-tuned on
 # synthetic plate rows (``fixtures.train_recogniser``); "easyocr" with EasyOCR's own
 # weights, which read every benchmark set less well but the tiny plates of the shipped
-# 720p samples (README).
+# 720p samples (docs/anpr.md).
 RECOGNISER_ENV = "NIGRAN_OCR_RECOGNISER"
 _RECOGNISERS = ("plates", "easyocr")
 RECOGNISER_WEIGHTS_PATH = Path(__file__).resolve().parent / "models" / "recogniser.pt"
