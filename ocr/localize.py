@@ -30,6 +30,8 @@ _MIN_SCENE_SIDE_PX = 640
 # Margin of a candidate's crop around its characters, in character heights.
 _CROP_MARGIN_X = 1.2
 _CROP_MARGIN_Y = 1.0
+# ... and of its close crop (a second framing of a scene's likeliest candidates).
+_CLOSE_MARGIN = 0.5
 # Rows above and below a row's glyphs (in character heights) that tell a missed glyph
 # beyond its ends from the plate's frame.
 _REACH_BAND = 0.2
@@ -106,6 +108,8 @@ class PlateCandidate:
     # In a whole frame searched at a reduced size: the crop cut from the frame itself
     # (the likeliest candidate is read from both, the others from this one alone).
     full_res_crop_bgr: np.ndarray | None = field(default=None, repr=False)
+    # The plate cut close around its glyphs (half a character height), rotated level.
+    close_crop_bgr: np.ndarray | None = field(default=None, repr=False)
 
 
 def find_layouts(
@@ -198,9 +202,12 @@ def locate(
                 (columns[0] / scale, columns[1] / scale),
             )
         crop, box = _rectified_crop(work, layout, columns)
+        close, _ = _rectified_crop(work, layout, columns, margin=_CLOSE_MARGIN)
         x1, y1, x2, y2 = (value / scale for value in box)
         frame_box = (x1 + offset_xy[0], y1 + offset_xy[1], x2 + offset_xy[0], y2 + offset_xy[1])
-        candidates.append(PlateCandidate(frame_box, layout.score, crop, layout.two_line, full_res))
+        candidates.append(
+            PlateCandidate(frame_box, layout.score, crop, layout.two_line, full_res, close)
+        )
         if len(candidates) >= limit:
             break
     return candidates
@@ -391,23 +398,31 @@ def _reach(gray: np.ndarray, layout: PlateLayout) -> tuple[int, int]:
 
 
 def _rectified_crop(
-    image_bgr: np.ndarray, layout: PlateLayout, columns: tuple[float, float]
+    image_bgr: np.ndarray,
+    layout: PlateLayout,
+    columns: tuple[float, float],
+    *,
+    margin: float | None = None,
 ) -> tuple[np.ndarray, tuple[float, float, float, float]]:
-    """Cut the layout (its glyphs spanning ``columns``) with a margin and rotate its
-    baseline level."""
+    """Cut the layout (its glyphs spanning ``columns``) with a margin (``margin``
+    character heights on each side, or the generous default) and rotate its baseline
+    level."""
     height, width = image_bgr.shape[:2]
     _, y1, _, y2 = layout.xyxy
     x1, x2 = columns
     h = layout.char_height_px
     short = not layout.two_line and layout.rows[0].count < _SHORT_ROW_CHARS
-    margin_x = _SHORT_ROW_MARGIN_X if short else _CROP_MARGIN_X
     # Generous margins: the crop is segmented again at a higher resolution, where the
     # characters (or the second row) missed here can still be found.
+    margin_x = _SHORT_ROW_MARGIN_X if short else _CROP_MARGIN_X
+    margin_y = _CROP_MARGIN_Y
+    if margin is not None:
+        margin_x = margin_y = margin
     box = (
         max(0.0, x1 - margin_x * h),
-        max(0.0, y1 - _CROP_MARGIN_Y * h),
+        max(0.0, y1 - margin_y * h),
         min(float(width), x2 + margin_x * h),
-        min(float(height), y2 + _CROP_MARGIN_Y * h),
+        min(float(height), y2 + margin_y * h),
     )
     crop = image_bgr[int(box[1]) : int(np.ceil(box[3])), int(box[0]) : int(np.ceil(box[2]))]
     angle = layout.angle_deg

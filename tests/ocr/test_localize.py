@@ -80,6 +80,16 @@ def test_a_frame_searched_reduced_also_gives_its_plate_at_the_cameras_resolution
     assert vehicle and all(c.full_res_crop_bgr is None for c in vehicle)
 
 
+def test_a_candidate_is_also_cut_close_around_its_glyphs(scenes) -> None:
+    candidate = localize.locate(scenes["wts-lg-000106.jpg"].image_bgr, limit=1)[0]
+    close, generous = candidate.close_crop_bgr, candidate.crop_bgr
+    assert close is not None
+    # Half a character height around the glyphs, against 1.0 above and below and 1.2
+    # beside: a row of glyphs h tall is cut 2h tall, not 3h.
+    assert close.shape[0] == pytest.approx(generous.shape[0] * 2 / 3, rel=0.15)
+    assert close.shape[1] < generous.shape[1]
+
+
 def test_it_locates_the_plate_inside_a_vehicle_box_in_frame_coordinates(pk_crops) -> None:
     car = pk_crops["test-images_a14.jpg"].image_bgr
     candidates = localize.locate(car[200:449, 250:600], offset_xy=(250, 200), limit=3)

@@ -188,6 +188,24 @@ def test_the_plate_of_a_whole_us_photo_is_read(plate_reader, scenes, name: str, 
 
 
 @pytest.mark.parametrize(
+    ("name", "plate"),
+    [
+        # Cut with the candidate's generous margins (1.2 character heights of car on each
+        # side), its condensed "M" reads "N" ("3NVV252"); cut close, it reads surer, right.
+        ("wts-lg-000106.jpg", "3MVV252"),
+        # ... searched again as a crop is, the plate reads "LM298A", its "I" by the
+        # frame's edge lost; cut close it reads whole, as surely.
+        ("test_008.jpg", "LM298AI"),
+    ],
+)
+def test_a_scenes_likeliest_candidate_is_also_read_cut_close(
+    plate_reader, scenes, name: str, plate: str
+) -> None:
+    reading = plate_reader.read_track([(scenes[name].image_bgr, None)])
+    assert (reading.text or reading.candidates[0][0]) == plate
+
+
+@pytest.mark.parametrize(
     "name",
     [
         "test_012_RK291AT.png",  # the blue strip was read as a leading "F"
