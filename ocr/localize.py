@@ -108,7 +108,9 @@ class PlateCandidate:
     # In a whole frame searched at a reduced size: the crop cut from the frame itself
     # (the likeliest candidate is read from both, the others from this one alone).
     full_res_crop_bgr: np.ndarray | None = field(default=None, repr=False)
-    # The plate cut close around its glyphs (half a character height), rotated level.
+    # In a whole frame: the plate cut close around its glyphs (half a character height),
+    # rotated level. (In a vehicle's box a one-row candidate may be the digits of a
+    # two-line plate, whose series a close cut would cut through.)
     close_crop_bgr: np.ndarray | None = field(default=None, repr=False)
 
 
@@ -188,13 +190,14 @@ def locate(
     gray = cv2.cvtColor(work, cv2.COLOR_BGR2GRAY)
     candidates: list[PlateCandidate] = []
     taken: list[tuple[int, int, int, int]] = []
+    whole_frame = not vehicle and not plate_crop
     for layout in find_layouts(gray, plate_crop=plate_crop, upscale=scale):
         if any(_overlaps(layout.xyxy, box) for box in taken):
             continue
         taken.append(layout.xyxy)
-        full_res = None
+        full_res = close = None
         columns = _reach(gray, layout)
-        if scale < 1.0 and not vehicle and not plate_crop:
+        if scale < 1.0 and whole_frame:
             # A frame searched reduced: its plate cut at the camera's resolution too.
             full_res, _ = _rectified_crop(
                 frame_bgr,
@@ -202,7 +205,9 @@ def locate(
                 (columns[0] / scale, columns[1] / scale),
             )
         crop, box = _rectified_crop(work, layout, columns)
-        close, _ = _rectified_crop(work, layout, columns, margin=_CLOSE_MARGIN)
+        if whole_frame:
+            # A second framing (the reader's, of a whole frame's likeliest candidates).
+            close, _ = _rectified_crop(work, layout, columns, margin=_CLOSE_MARGIN)
         x1, y1, x2, y2 = (value / scale for value in box)
         frame_box = (x1 + offset_xy[0], y1 + offset_xy[1], x2 + offset_xy[0], y2 + offset_xy[1])
         candidates.append(

@@ -245,7 +245,7 @@ class PlateReader:
             # others, and a crop's candidates (the crop is searched so already), are
             # read as they are.
             if not plate_crop and rank < (_LIKELIEST_PER_FRAME if whole_frame else 1):
-                reading = self._read_likeliest(candidate, close=whole_frame)
+                reading = self._read_likeliest(candidate)
             else:
                 full_res = candidate.full_res_crop_bgr
                 reading = self._read_plate_image(
@@ -276,25 +276,22 @@ class PlateReader:
             best = _surer(best, self._read_plate_image(region_bgr))
         return best
 
-    def _read_likeliest(
-        self, candidate: PlateCandidate, *, close: bool = False
-    ) -> _CropReading | None:
+    def _read_likeliest(self, candidate: PlateCandidate) -> _CropReading | None:
         """A scene's likeliest candidate read as a plate crop; in a frame searched
         reduced (a 720p photo at 960 px) from the frame itself too, and the surer
         reading stands: at the camera's resolution it often reads better (YG9X2G, HB8X9J,
         5CJP303 of the US photos), at times worse (a "W" read "H").
 
-        With ``close`` (a whole frame), a reading that is not sure is weighed against
-        the candidate cut close around its glyphs (unless that one is it with glyphs
-        left out): another framing reads a condensed glyph otherwise ("3NVV252" cut
-        generously, 3MVV252 close). Not in a vehicle's box: there a one-row candidate
-        may be the digits of a two-line plate, whose series a close cut cuts through
-        (a bus's "4528" read "LE-28").
+        A whole frame's candidate (``close_crop_bgr``), read unsurely, is weighed against
+        itself cut close around its glyphs (unless that one is it with glyphs left
+        out): another framing reads a condensed glyph otherwise ("3NVV252" cut
+        generously, 3MVV252 close). A vehicle's box has no close cut: there a one-row
+        candidate may be the digits of a two-line plate, whose series it would cut
+        through (a bus's "4528" read "LE-28").
         """
         reading = self._read_plate_crop(candidate.crop_bgr)
         if (
-            close
-            and candidate.close_crop_bgr is not None
+            candidate.close_crop_bgr is not None
             and not is_too_small(candidate.close_crop_bgr)
             and (reading is None or not _good_enough(reading.frame))
         ):

@@ -88,6 +88,9 @@ def test_a_candidate_is_also_cut_close_around_its_glyphs(scenes) -> None:
     # beside: a row of glyphs h tall is cut 2h tall, not 3h.
     assert close.shape[0] == pytest.approx(generous.shape[0] * 2 / 3, rel=0.15)
     assert close.shape[1] < generous.shape[1]
+    # Only a whole frame's: in a vehicle's box the reader reads no close cut.
+    car = scenes["wts-lg-000106.jpg"].image_bgr
+    assert all(c.close_crop_bgr is None for c in localize.locate(car, vehicle=True, limit=3))
 
 
 def test_it_locates_the_plate_inside_a_vehicle_box_in_frame_coordinates(pk_crops) -> None:
