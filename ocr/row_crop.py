@@ -31,6 +31,9 @@ _ALIGNED_MAX_OFFSET = 0.75
 # At most this many glyphs read beyond the segmented characters at a row's ends (the
 # plate's edge, a frame) leave the rest lined up with them.
 _MAX_EDGE_EXTRAS = 2
+# A glyph read at least this surely on glyph-like ink in a gap that holds one more
+# glyph (``RowCrop.slot_spans``) is a character the segmentation missed, not an emblem.
+_SURE_SLOT_GLYPH = 0.9
 # How far (a fraction of the row's width) outside the segmented span a glyph's peak lies
 # before it counts as read in the margin.
 _MARGIN_SLACK = 0.03
@@ -70,6 +73,9 @@ class RowCrop:
     # classifier's crops are turned to that; a crop's own margins can mislead, as a
     # plate's dark band above its characters does).
     dark_text: bool = True
+    # Glyph-like ink in a gap between two segmented characters that holds one more at
+    # the row's pitch (``row_reach.glyph_slots_in_gaps``), as fractions of the width.
+    slot_spans: tuple[tuple[float, float], ...] = ()
 
     def views(self) -> list[np.ndarray]:
         """The crops the recogniser reads: the row, and the row uncut when it was cut at
@@ -117,7 +123,13 @@ class RowCrop:
         distances = [_distance_to_spans(x, self.char_spans) for x in line.char_x]
         kept = [i for i, char in enumerate(line.text) if char.isalnum()]
         strays = sorted(
-            (i for i in kept if distances[i] > tolerance and first < line.char_x[i] < last),
+            (
+                i
+                for i in kept
+                if distances[i] > tolerance
+                and first < line.char_x[i] < last
+                and not self._in_a_glyph_slot(line, i)
+            ),
             key=lambda i: -distances[i],
         )
         excess = len(kept) - len(self.char_spans)
@@ -125,6 +137,16 @@ class RowCrop:
         if not dropped:
             return line
         return line.keep([i for i in range(len(line.text)) if i not in dropped])
+
+    def _in_a_glyph_slot(self, line: LineReading, index: int) -> bool:
+        """Whether the glyph read at ``index`` is read surely on glyph-like ink in a gap
+        that holds one more glyph (``slot_spans``): a character the segmentation missed."""
+        return (
+            bool(self.slot_spans)
+            and line.char_confidences[index] >= _SURE_SLOT_GLYPH
+            and _distance_to_spans(line.char_x[index], self.slot_spans)
+            <= _STRAY_TOLERANCE * self.char_height_frac
+        )
 
     def lines_up(self, line: LineReading) -> bool:
         """Whether each alphanumeric glyph read is one segmented character, in order.

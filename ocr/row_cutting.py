@@ -5,6 +5,8 @@ border, without what lies beside the plate (a lamp, a bolt, the coloured strip).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import cv2
 import numpy as np
 
@@ -14,6 +16,7 @@ from ocr.row_crop import RowCrop
 from ocr.row_reach import (
     RowReach,
     glyph_rows_at,
+    glyph_slots_in_gaps,
     ink_levels,
     row_pitch,
     row_reach,
@@ -140,6 +143,7 @@ def _cut(
     height, width = gray.shape
     uncut: np.ndarray | None = None
     ends_found = False
+    slots: list[np.ndarray] = []
     first_row, end_row = rows if rows is not None else (0, height)
     x1, y1, x2, y2 = xyxy
     top, bottom = (
@@ -151,6 +155,7 @@ def _cut(
         boxes, ends_found = with_glyphs_along(
             gray[top:bottom], boxes, top, dark=dark, sides=(True, role != "series")
         )
+        slots = glyph_slots_in_gaps(gray[top:bottom], boxes, top, dark=dark)
         x1, x2 = int(boxes[:, 0].min()), int(boxes[:, 2].max())
     # The crop reaches past the glyphs the segmentation missed at the row's ends; they
     # are read there as glyphs in the margin (kept unless border-like, ``trim``). A
@@ -190,12 +195,18 @@ def _cut(
         top, bottom = top + low, top + high
     crop_width = max(right - left, 1)
     span = ((x1 - left) / crop_width, (x2 - left) / crop_width)
+
+    def spans(row_boxes: Iterable[np.ndarray]) -> tuple[tuple[float, float], ...]:
+        """Boxes' left and right edges as fractions of the crop's width."""
+        return tuple(
+            ((float(b[0]) - left) / crop_width, (float(b[2]) - left) / crop_width)
+            for b in row_boxes
+        )
+
     char_spans: tuple[tuple[float, float], ...] = ()
     char_crops: tuple[np.ndarray, ...] = ()
     if boxes is not None:
-        char_spans = tuple(
-            ((float(b[0]) - left) / crop_width, (float(b[2]) - left) / crop_width) for b in boxes
-        )
+        char_spans = spans(boxes)
         char_crops = tuple(character_crop(gray, box, char_height_px) for box in boxes)
     return RowCrop(
         gray[top:bottom, left:right],
@@ -215,6 +226,7 @@ def _cut(
         reach.end_in_doubt,
         ends_found,
         dark,
+        spans(slots),
     )
 
 

@@ -63,6 +63,9 @@ _ALONG_END_MARGIN = 0.1
 _ALONG_MAX_MARGIN_INK = 0.5
 # ... at most this far (per the row's height) from a glyph of the row.
 _MAX_ALONG_GAP = 1.1
+# A gap between two glyphs of a row this many pitches wide (centre to centre) holds one
+# glyph more.
+_ONE_SLOT_GAP = (1.7, 2.3)
 
 
 class RowReach(NamedTuple):
@@ -195,6 +198,32 @@ def with_glyphs_along(
     merged = np.array(row, dtype=boxes.dtype)
     merged = merged[np.argsort(merged[:, 0], kind="stable")]
     return merged, bool(merged[0, 0] < boxes[0, 0] or merged[-1, 2] > boxes[-1, 2])
+
+
+def glyph_slots_in_gaps(
+    band: np.ndarray, boxes: np.ndarray, band_top: int, *, dark: bool
+) -> list[np.ndarray]:
+    """Boxes of glyph-like ink in the gaps between a row's glyphs that hold one more
+    glyph at the row's pitch, midway: a glyph that touched a dealer's line below it or
+    its neighbour (a US "5TGN556"'s second "5") is no blob of its own. Each is tested as
+    a missed glyph beyond the row's ends is, except that its ink may run on above or
+    below, not both. A sticker or an emblem between a plate's blocks can pass as well
+    (a dark red one does): only a glyph the recogniser reads there surely is kept."""
+    pitch = row_pitch(boxes)
+    if pitch is None:
+        return []
+    half_width = _half_width(boxes)
+    found = []
+    for left, right in zip(boxes, boxes[1:], strict=False):
+        centres = (float(left[0] + left[2]) / 2.0, float(right[0] + right[2]) / 2.0)
+        if not _ONE_SLOT_GAP[0] <= (centres[1] - centres[0]) / pitch <= _ONE_SLOT_GAP[1]:
+            continue
+        box, _ = _missed_glyph(
+            band, boxes, left, sum(centres) / 2.0, half_width, band_top, dark=dark, bar_beside=True
+        )
+        if box is not None and box[0] >= left[2] and box[2] <= right[0]:
+            found.append(box)
+    return found
 
 
 def _band_ink(

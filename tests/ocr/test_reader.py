@@ -223,6 +223,22 @@ def test_a_foreign_plate_is_read_within_its_edges(plate_reader, name: str) -> No
     assert (reading.text or reading.candidates[0][0]) == name.split("_")[-1].removesuffix(".png")
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        # Its second "5" touches the dealer's line below and makes no character blob:
+        # read surely in a gap that holds one more glyph, it was dropped as an emblem.
+        "wts-lg-000142_5TGN556.png",
+        # The coloured emblem between "RK" and "346" is read as a sure "8": no glyph-like
+        # ink stands in its gap, and it is dropped.
+        "test_011_RK346AL.png",
+    ],
+)
+def test_a_glyph_read_surely_in_a_gap_is_kept_and_an_emblem_is_not(plate_reader, name: str) -> None:
+    reading = plate_reader.read_crop(cv2.imread(str(OPENALPR / name)))
+    assert (reading.text or reading.candidates[0][0]) == name.split("_")[-1].removesuffix(".png")
+
+
 def test_a_plate_in_a_condensed_font_is_read(plate_reader) -> None:
     reading = plate_reader.read_crop(cv2.imread(str(OPENALPR / "wts-lg-000070_WXY184.png")))
     assert canonical(reading.text or reading.candidates[0][0]) == "WXY184"
