@@ -46,6 +46,7 @@ import numpy as np
 
 from benchmarks.detectors import CACHE, scene_dir
 from enforcement.events import PlateReading
+from fixtures.scenes.clip_frames import read_clip_frames
 from ocr import get_plate_reader
 from ocr.formats import canonical, edit_distance
 from ocr.model_loading import load_easyocr
@@ -397,7 +398,7 @@ def _run_scene(reader: PlateReader, sample_dir: Path, frames_per_track: int = 5)
         if visible:
             wanted[vehicle["plate"]] = visible[:frames_per_track]
     needed = {f["index"] for frames in wanted.values() for f in frames}
-    images = _decode_frames(sample_dir / "clip.mp4", needed)
+    images = read_clip_frames(sample_dir / "clip.mp4", needed)
     tally = Tally(f"{sample_dir.name}: per track")
     for plate, frames in wanted.items():
         observations = [
@@ -410,22 +411,6 @@ def _run_scene(reader: PlateReader, sample_dir: Path, frames_per_track: int = 5)
             plate, _answer(reading), confident=not reading.unreadable, latency_ms=per_vehicle_ms
         )
     return tally
-
-
-def _decode_frames(clip: Path, indices: set[int]) -> dict[int, np.ndarray]:
-    capture = cv2.VideoCapture(str(clip))
-    frames: dict[int, np.ndarray] = {}
-    index = 0
-    last = max(indices, default=-1)
-    while index <= last:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        if index in indices:
-            frames[index] = frame
-        index += 1
-    capture.release()
-    return frames
 
 
 def _load_samples(data_dir: Path) -> Iterator[Sample]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import cv2
-import numpy as np
 import pytest
+
+from fixtures.scenes.clip_frames import read_clip_frames
 
 SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "samples" / "junction"
 # Plates at least this wide (px) in some frame: legible at the clip's 720p.
@@ -29,25 +29,13 @@ def _tracks() -> list[tuple[str, list[dict]]]:
     return tracks[:4]
 
 
-def _frames(indices: set[int]) -> dict[int, np.ndarray]:
-    capture = cv2.VideoCapture(str(SAMPLE / "clip.mp4"))
-    frames, index = {}, 0
-    while index <= max(indices):
-        ok, frame = capture.read()
-        if not ok:
-            break
-        if index in indices:
-            frames[index] = frame
-        index += 1
-    capture.release()
-    return frames
-
-
 @pytest.mark.skipif(not (SAMPLE / "truth.json").exists(), reason="generator sample not rendered")
 def test_tracks_on_a_generated_clip_are_read_or_honestly_unreadable(plate_reader) -> None:
     tracks = _tracks()
     assert tracks, "the sample has no vehicle with a legible plate"
-    images = _frames({f["index"] for _, frames in tracks for f in frames})
+    images = read_clip_frames(
+        SAMPLE / "clip.mp4", {f["index"] for _, frames in tracks for f in frames}
+    )
     right = 0
     for plate, frames in tracks:
         observations = [(images[f["index"]], tuple(f["box_px"])) for f in frames]

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from fixtures.scenes import RenderOptions, render_scene
+from fixtures.scenes.clip_frames import read_clip_frames
 from tests.scenes.conftest import Rendered
 
 
@@ -110,3 +111,13 @@ def test_cli_rejects_an_unknown_preset(tmp_path: Path) -> None:
         capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2],
     )  # fmt: skip
     assert done.returncode == 2 and "roundabout" in done.stderr
+
+
+def test_frames_picked_by_index_are_the_clips_frames(short_scene: Rendered) -> None:
+    clip = short_scene.result.clip_path
+    every = _frames(clip)
+    picked = read_clip_frames(clip, [len(every) - 1, 0, 3, len(every) + 10])
+    # An index past the clip's end is missing, not an error.
+    assert sorted(picked) == [0, 3, len(every) - 1]
+    for index, frame in picked.items():
+        assert np.array_equal(frame, every[index])
