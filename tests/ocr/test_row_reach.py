@@ -102,21 +102,22 @@ def test_a_glyph_missed_between_two_segmented_ones_is_found() -> None:
     assert np.abs(found[3] - boxes[3]).max() <= 3
 
 
-@pytest.mark.parametrize("mark", ["dash", "emblem"])
-def test_a_dash_or_a_pale_emblem_between_the_glyphs_is_no_glyph(mark: str) -> None:
+@pytest.mark.parametrize("mark", ["blank", "dash", "emblem"])
+def test_a_dash_a_pale_emblem_or_nothing_between_the_glyphs_is_no_glyph(mark: str) -> None:
     plate, boxes = _drawn_row()
-    # The "1" wiped out: its slot holds a dash, or an emblem paler than the glyphs.
+    # The "1" wiped out: its slot holds a dash, an emblem paler than the glyphs, or nothing.
     x1, x2 = int(boxes[3, 0]) - 2, int(boxes[3, 2]) + 2
     plate[:, x1:x2] = 235
     top, bottom = int(boxes[:, 1].min()), int(boxes[:, 3].max())
     middle = (top + bottom) // 2
     if mark == "dash":
         plate[middle - 3 : middle + 3, x1:x2] = 20
-    else:
+    elif mark == "emblem":
         cv2.ellipse(plate, ((x1 + x2) // 2, middle), (8, (bottom - top) // 2), 0, 0, 360, 150, -1)
     rest = np.delete(boxes, 3, axis=0)
     found, _ = with_glyphs_along(plate, rest, 0, dark=True)
     assert len(found) == len(rest)
+    assert glyph_slots_in_gaps(plate, rest, 0, dark=True) == []
 
 
 def test_a_gap_a_glyph_wide_at_the_rows_pitch_holds_a_glyph_slot() -> None:
@@ -126,20 +127,6 @@ def test_a_gap_a_glyph_wide_at_the_rows_pitch_holds_a_glyph_slot() -> None:
     assert len(slots) == 1 and np.abs(slots[0] - boxes[3]).max() <= 3
     # A row of all its glyphs has no gap to fill.
     assert glyph_slots_in_gaps(plate, boxes, 0, dark=True) == []
-
-
-@pytest.mark.parametrize("mark", ["blank", "dash", "emblem"])
-def test_a_gap_holding_no_glyph_like_ink_has_no_glyph_slot(mark: str) -> None:
-    plate, boxes = _drawn_row()
-    x1, x2 = int(boxes[3, 0]) - 2, int(boxes[3, 2]) + 2
-    plate[:, x1:x2] = 235
-    top, bottom = int(boxes[:, 1].min()), int(boxes[:, 3].max())
-    middle = (top + bottom) // 2
-    if mark == "dash":
-        plate[middle - 3 : middle + 3, x1:x2] = 20
-    elif mark == "emblem":
-        cv2.ellipse(plate, ((x1 + x2) // 2, middle), (8, (bottom - top) // 2), 0, 0, 360, 150, -1)
-    assert glyph_slots_in_gaps(plate, np.delete(boxes, 3, axis=0), 0, dark=True) == []
 
 
 def _framed_row() -> tuple[np.ndarray, np.ndarray]:
