@@ -179,28 +179,17 @@ def test_a_candidate_its_crop_cuts_short_is_read_again_with_room_around_it(
         # plate's row, second, read "4GT6794" as it was cut (bolts as "4"s) and
         # "PRIVAIE" stood higher, until it was also searched as a crop is.
         ("wts-lg-000062.jpg", "GT679A"),
-    ],
-)
-def test_the_plate_of_a_whole_us_photo_is_read(plate_reader, scenes, name: str, plate: str) -> None:
-    # US 1280x720 photos, searched without a vehicle box.
-    reading = plate_reader.read_track([(scenes[name].image_bgr, None)])
-    assert (reading.text or reading.candidates[0][0]) == plate
-
-
-@pytest.mark.parametrize(
-    ("name", "plate"),
-    [
-        # Cut with the candidate's generous margins (1.2 character heights of car on each
-        # side), its condensed "M" reads "N" ("3NVV252"); cut close, it reads surer, right.
+        # A scene's likeliest candidate is also read cut close. Cut with its generous
+        # margins (1.2 character heights of car on each side), its condensed "M" reads
+        # "N" ("3NVV252"); cut close, it reads surer, right.
         ("wts-lg-000106.jpg", "3MVV252"),
         # ... searched again as a crop is, the plate reads "LM298A", its "I" by the
         # frame's edge lost; cut close it reads whole, as surely.
         ("test_008.jpg", "LM298AI"),
     ],
 )
-def test_a_scenes_likeliest_candidate_is_also_read_cut_close(
-    plate_reader, scenes, name: str, plate: str
-) -> None:
+def test_the_plate_of_a_whole_photo_is_read(plate_reader, scenes, name: str, plate: str) -> None:
+    # Photos searched without a vehicle box (the US ones 1280x720 but for wts-lg-000106).
     reading = plate_reader.read_track([(scenes[name].image_bgr, None)])
     assert (reading.text or reading.candidates[0][0]) == plate
 
@@ -209,33 +198,22 @@ def test_a_scenes_likeliest_candidate_is_also_read_cut_close(
     "name",
     [
         "test_012_RK291AT.png",  # the blue strip was read as a leading "F"
-        "test_011_RK346AL.png",  # the frame beside the plate's edge, as a leading "E"
+        # The frame beside the plate's edge, as a leading "E"; the coloured emblem between
+        # "RK" and "346", as a sure "8" (no glyph-like ink stands in its gap: dropped).
+        "test_011_RK346AL.png",
         "test_026_RK492AU.png",  # read with the border above and below: "RKL92AU"
         "test_085_RK959AD.png",  # the coat of arms left of the "R", as a leading "P"
         "test_030_RK819AM.png",  # a piece of the frame far left of the "R", as an "E"
         "test_016_BB751BH.png",  # the emblem after "BB" read as an "E"
         "car18_SB3X6N.png",  # a bright plate in a dark margin: no row until a finer mean
-    ],
-)
-def test_a_foreign_plate_is_read_within_its_edges(plate_reader, name: str) -> None:
-    crop = cv2.imread(str(OPENALPR / name))
-    reading = plate_reader.read_crop(crop)
-    assert (reading.text or reading.candidates[0][0]) == name.split("_")[-1].removesuffix(".png")
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
         # Its second "5" touches the dealer's line below and makes no character blob:
         # read surely in a gap that holds one more glyph, it was dropped as an emblem.
         "wts-lg-000142_5TGN556.png",
-        # The coloured emblem between "RK" and "346" is read as a sure "8": no glyph-like
-        # ink stands in its gap, and it is dropped.
-        "test_011_RK346AL.png",
     ],
 )
-def test_a_glyph_read_surely_in_a_gap_is_kept_and_an_emblem_is_not(plate_reader, name: str) -> None:
-    reading = plate_reader.read_crop(cv2.imread(str(OPENALPR / name)))
+def test_a_foreign_plate_is_read_whole_within_its_edges(plate_reader, name: str) -> None:
+    crop = cv2.imread(str(OPENALPR / name))
+    reading = plate_reader.read_crop(crop)
     assert (reading.text or reading.candidates[0][0]) == name.split("_")[-1].removesuffix(".png")
 
 
