@@ -15,9 +15,9 @@ import cv2
 import numpy as np
 
 from enforcement.events import PlateReading
-from ocr import deskew, glyphs, localize, panels
+from ocr import deskew, glyphs, localize, panels, text_band
 from ocr.errors import InvalidImageError
-from ocr.formats import DIGITS, LETTERS, canonical
+from ocr.formats import DIGITS, LETTERS, canonical, parse_plate
 from ocr.fusion import DEFAULT_MIN_CONFIDENCE, FrameReading, fuse
 from ocr.images import Xyxy, crop_xyxy, is_too_small, to_bgr
 from ocr.layout_reading import (
@@ -74,6 +74,13 @@ _WIDENING = 0.7
 _SECOND_LOOK_FROM = 0.3
 # A row whose every character the network rated at least this sure needs no second look.
 _SURE_CHARACTER = 0.99
+# A plate crop read this unsurely from its segmented rows is read along its densest band
+# of strokes too (``_read_text_band``); such a reading stands at this share of its
+# glyphs' mean confidence.
+_BAND_READ_BELOW = 0.12
+_BAND_READING_WEIGHT = 0.3
+# No plate format known holds more characters (Germany's longest holds 8).
+_MAX_PLATE_GLYPHS = 8
 
 
 @dataclass(frozen=True)
@@ -335,13 +342,35 @@ class PlateReader:
             # A loose or tilted crop, or not a crop at all (a car photo): search it like a
             # scene, which levels the rows and re-reads them with margins.
             reading = _surer(reading, self._read_scene(image, (0, 0), plate_crop=True))
+        if reading is None or reading.frame.standing < _BAND_READ_BELOW:
+            reading = _surer(reading, self._read_text_band(image))
         return reading
+
+    def _read_text_band(self, plate_bgr: np.ndarray) -> _CropReading | None:
+        """The plate crop's densest band of vertical strokes read as one row, for a crop
+        whose rows did not segment (``text_band``): no segmented characters confirm
+        its glyphs' count or rate them, so it is a candidate for a warden, never sure."""
+        image, gray, _ = _at_read_height(plate_bgr)
+        band = text_band.densest_text_band(gray)
+        if band is None:
+            return None
+        top, bottom = band
+        (line,) = self.recogniser.read([gray[top:bottom]], _PLATE_SYMBOLS)
+        parsed = parse_plate(line.text)
+        confidences = tuple(
+            c for char, c in zip(line.text, line.char_confidences, strict=True) if char.isalnum()
+        )
+        if not parsed.text or not 0 < len(confidences) <= _MAX_PLATE_GLYPHS:
+            # Longer is no plate's row: a camera's date and time, a grille's pattern.
+            return None
+        # Its glyphs count for no more in a track's vote than the reading does.
+        weighed = tuple(_BAND_READING_WEIGHT * c for c in confidences)
+        frame = FrameReading(parsed, float(np.mean(weighed)), weighed, consistent=False)
+        return _CropReading(frame, image)
 
     def _read_plate_image(self, plate_bgr: np.ndarray) -> _CropReading | None:
         """Segment a plate crop into rows, recognise them and parse the plate."""
-        scale = _READ_HEIGHT_PX / plate_bgr.shape[0]
-        image = cv2.resize(plate_bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
-        gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        image, gray, scale = _at_read_height(plate_bgr)
         layouts = localize.find_layouts(gray, plate_crop=True, upscale=scale, finer_fallback=True)
         if not layouts:
             return None
@@ -543,6 +572,13 @@ def _rival(best: FrameReading, other: FrameReading) -> FrameReading | None:
     if not are_rivals(best, other):
         return None
     return replace(best, second_look=as_dissent(other))
+
+
+def _at_read_height(plate_bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """A plate crop scaled to ``_READ_HEIGHT_PX`` high, in colour and grey, and the scale."""
+    scale = _READ_HEIGHT_PX / plate_bgr.shape[0]
+    image = cv2.resize(plate_bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    return image, cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), scale
 
 
 def _candidate_weight(score: float) -> float:

@@ -217,6 +217,31 @@ def test_a_foreign_plate_is_read_whole_within_its_edges(plate_reader, name: str)
     assert (reading.text or reading.candidates[0][0]) == name.split("_")[-1].removesuffix(".png")
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "car12_5UVR090.png",  # its dealer frame joins the glyphs to its lower bar
+        "wts-lg-000013_DH5X9P.png",  # dim grey glyphs on a grey plate
+    ],
+)
+def test_a_plate_whose_row_does_not_segment_is_read_along_its_text_band(
+    plate_reader, name: str
+) -> None:
+    # No row of separate glyphs forms ("D-9", "5XQP" from the glyphs that stand free):
+    # the band densest in upright strokes is read as the plate's row, as a warden's
+    # candidate, never a sure answer (no segmented glyph confirms it).
+    reading = plate_reader.read_crop(cv2.imread(str(OPENALPR / name)))
+    assert reading.unreadable
+    assert reading.candidates[0][0] == name.split("_")[-1].removesuffix(".png")
+
+
+def test_a_text_band_longer_than_any_plate_is_no_plate_reading(plate_reader) -> None:
+    # A camera's date and time burnt into the frame's corner reads "20140502064017"
+    # along its band: fourteen glyphs are no plate's.
+    overlay = cv2.imread(str(OPENALPR / "wts-lg-000041_overlay.png"))
+    assert plate_reader._read_text_band(overlay) is None
+
+
 def test_a_plate_in_a_condensed_font_is_read(plate_reader) -> None:
     reading = plate_reader.read_crop(cv2.imread(str(OPENALPR / "wts-lg-000070_WXY184.png")))
     assert canonical(reading.text or reading.candidates[0][0]) == "WXY184"
