@@ -322,7 +322,7 @@ class PlateReader:
         for _, panel in panels.bright_panels(frame_bgr, limit=_PANELS_PER_FRAME):
             if is_too_small(panel):
                 continue
-            reading = self._read_plate_image(panel)
+            reading = self._or_text_band(self._read_plate_image(panel), panel)
             if reading is None or (
                 best is not None
                 and (
@@ -342,9 +342,16 @@ class PlateReader:
             # A loose or tilted crop, or not a crop at all (a car photo): search it like a
             # scene, which levels the rows and re-reads them with margins.
             reading = _surer(reading, self._read_scene(image, (0, 0), plate_crop=True))
-        if reading is None or reading.frame.standing < _BAND_READ_BELOW:
-            reading = _surer(reading, self._read_text_band(image))
-        return reading
+        return self._or_text_band(reading, image)
+
+    def _or_text_band(
+        self, reading: _CropReading | None, plate_bgr: np.ndarray
+    ) -> _CropReading | None:
+        """``reading`` of a plate crop, or, where it stands below ``_BAND_READ_BELOW`` (its
+        rows did not segment), the crop read along its text band if that stands higher."""
+        if reading is not None and reading.frame.standing >= _BAND_READ_BELOW:
+            return reading
+        return _surer(reading, self._read_text_band(plate_bgr))
 
     def _read_text_band(self, plate_bgr: np.ndarray) -> _CropReading | None:
         """The plate crop's densest band of vertical strokes read as one row, for a crop
