@@ -33,6 +33,11 @@ def _load(path: Path) -> np.ndarray:
     return image
 
 
+def plate_in_name(name: str) -> str:
+    """The plate an ``openalpr/`` crop's name ends in ("car12_5UVR090.png": "5UVR090")."""
+    return name.split("_")[-1].removesuffix(".png")
+
+
 def openalpr_row(name: str) -> RowCrop:
     """The first row of the best layout of a plate crop in ``openalpr/``, cut as the reader
     cuts it (the crop scaled to 160 px high)."""

@@ -26,7 +26,7 @@ from ocr.reader import PlateReader
 from ocr.recognition import LineReading
 from ocr.row_crop import RowCrop
 from ocr.row_cutting import row_crops
-from tests.ocr.conftest import OPENALPR, openalpr_row
+from tests.ocr.conftest import OPENALPR, openalpr_row, plate_in_name
 
 ALPHABET = "0123456789-ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -53,7 +53,7 @@ def _classified(classifier: GlyphClassifier, row: RowCrop) -> str:
     ],
 )
 def test_the_segmented_characters_of_a_real_plate_are_classified(classifier, name) -> None:
-    assert _classified(classifier, openalpr_row(name)) == name.split("_")[-1].removesuffix(".png")
+    assert _classified(classifier, openalpr_row(name)) == plate_in_name(name)
 
 
 def test_characters_are_classified_in_the_polarity_their_row_was_segmented_in(

@@ -13,8 +13,8 @@ import pytest
 from enforcement.events import PlateReading
 from ocr import InvalidImageError, get_plate_reader
 from ocr.formats import canonical
+from tests.ocr.conftest import OPENALPR, plate_in_name
 
-OPENALPR = Path(__file__).resolve().parents[1] / "data" / "plates" / "openalpr"
 PK_PLATES = Path(__file__).resolve().parents[1] / "data" / "plates" / "pk"
 
 
@@ -225,7 +225,7 @@ def test_the_plate_of_a_whole_photo_is_read(plate_reader, scenes, name: str, pla
 def test_a_foreign_plate_is_read_whole_within_its_edges(plate_reader, name: str) -> None:
     crop = cv2.imread(str(OPENALPR / name))
     reading = plate_reader.read_crop(crop)
-    assert (reading.text or reading.candidates[0][0]) == name.split("_")[-1].removesuffix(".png")
+    assert (reading.text or reading.candidates[0][0]) == plate_in_name(name)
 
 
 @pytest.mark.parametrize(
@@ -243,7 +243,7 @@ def test_a_plate_whose_row_does_not_segment_is_read_along_its_text_band(
     # candidate, never a sure answer (no segmented glyph confirms it).
     reading = plate_reader.read_crop(cv2.imread(str(OPENALPR / name)))
     assert reading.unreadable
-    assert reading.candidates[0][0] == name.split("_")[-1].removesuffix(".png")
+    assert reading.candidates[0][0] == plate_in_name(name)
 
 
 def test_a_text_band_longer_than_any_plate_is_no_plate_reading(plate_reader) -> None:
