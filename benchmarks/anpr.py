@@ -116,8 +116,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             use_glyphs=not args.no_glyphs,
             stock_recogniser=True if args.stock_recogniser else None,
             runtime=args.runtime,
+            use_ppocr=not args.no_ppocr,
         )
-        if args.no_glyphs or args.stock_recogniser or args.runtime
+        if args.no_glyphs or args.stock_recogniser or args.runtime or args.no_ppocr
         else get_plate_reader(args.model_dir)
     )
     reader.min_confidence = args.threshold
@@ -128,6 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"model load: {load_s:.2f} s   confidence threshold: {args.threshold}   "
         f"glyph classifier: {'on' if reader.use_glyphs else 'off'}   "
+        f"PP-OCR: {'on' if reader.ppocr is not None else 'off'}   "
         f"recogniser: {'EasyOCR' if reader.stock_recogniser else 'fine-tuned on plate rows'}, "
         f"run by {reader.recogniser.runtime}"
     )
@@ -527,6 +529,11 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--no-glyphs",
         action="store_true",
         help="read with the line recogniser alone (no glyph classifier), for comparison",
+    )
+    parser.add_argument(
+        "--no-ppocr",
+        action="store_true",
+        help="read rows without PP-OCR's opinion (ocr.ppocr), for comparison",
     )
     parser.add_argument(
         "--stock-recogniser",

@@ -47,6 +47,7 @@ _CUT_MARGIN_Y = 0.2
 # its letter-or-digit doubts anyway. Two parts in three: a share of 0.8 lost Pakistani
 # plates ("U-4250" read "U42SO").
 CLASSIFIER_SHARE = 2.0 / 3.0
+_ODDS_FLOOR = 1e-9
 
 
 class GlyphNet(nn.Module):
@@ -204,6 +205,33 @@ def with_glyph_odds(
     stronger wins with the confidence left to it, so a character the two see
     differently is no sure answer.
     """
+    return _pooled(line, odds, positions, share=CLASSIFIER_SHARE)
+
+
+def with_line_odds(line: LineReading, other: LineReading, *, share: float) -> LineReading:
+    """The line with each alphanumeric character re-rated by another network's reading of
+    the same row (``other``, in the same alphabet) where the two read as many
+    alphanumeric characters, ``other`` weighing ``share`` of the pooled odds.
+
+    Odds are floored at 1e-9 first: a network sure of one symbol leaves the others
+    none (float32 underflows), which would veto the other network outright.
+    """
+    theirs = [i for i, char in enumerate(other.text) if char.isalnum()]
+    # Columns of symbols the alphabet lacks (-1) are never read: ``_pooled`` skips them.
+    odds = other.char_probs[theirs][:, _columns_in(other.alphabet)]
+    return _pooled(line, odds, None, share=share, floor=_ODDS_FLOOR)
+
+
+def _pooled(
+    line: LineReading,
+    odds: np.ndarray,
+    positions: Sequence[int] | None,
+    *,
+    share: float,
+    floor: float = 0.0,
+) -> LineReading:
+    """``line``'s characters at ``positions`` (default: its alphanumeric ones) pooled
+    with ``odds`` (rows over ``GLYPH_SYMBOLS``) by a weighted geometric mean."""
     if positions is None:
         positions = [i for i, char in enumerate(line.text) if char.isalnum()]
     if len(positions) != len(odds) or not positions:
@@ -215,8 +243,8 @@ def with_glyph_odds(
     confidences = list(line.char_confidences)
     for row, index in enumerate(positions):
         pooled = (
-            probs[index, columns[known]] ** (1.0 - CLASSIFIER_SHARE)
-            * odds[row, known] ** CLASSIFIER_SHARE
+            np.maximum(probs[index, columns[known]], floor) ** (1.0 - share)
+            * np.maximum(odds[row, known], floor) ** share
         )
         total = float(pooled.sum())
         if total <= 0.0:

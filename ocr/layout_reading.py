@@ -21,6 +21,7 @@ from ocr.plate_text import (
     refine_with_odds,
     year_from,
 )
+from ocr.ppocr import PPOCR_SHARE
 from ocr.recognition import LineReading
 from ocr.row_crop import RowCrop
 
@@ -154,13 +155,16 @@ def recognised_lines(
 ) -> list[LineReading]:
     """The rows' readings without glyphs read between their characters, each
     character re-rated by the glyph classifier (``odds``, per row) where the reading
-    lines up with the segmented characters (but for glyphs read beyond them)."""
+    lines up with the segmented characters (but for glyphs read beyond them), then by
+    PP-OCR where it read the row (``LineReading.ppocr``) with as many characters."""
     lines = [row.drop_strays(line) for row, line in zip(rows, recognised, strict=True)]
     rated = []
-    for row, line, row_odds in zip(rows, lines, odds, strict=True):
+    for row, line, row_odds, read in zip(rows, lines, odds, recognised, strict=True):
         aligned = row.aligned_glyphs(line) if row_odds is not None else None
         if row_odds is not None and aligned is not None:
             line = glyphs.with_glyph_odds(line, row_odds, aligned)
+        if read.ppocr is not None:
+            line = glyphs.with_line_odds(line, read.ppocr, share=PPOCR_SHARE)
         rated.append(line)
     return rated
 

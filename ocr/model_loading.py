@@ -18,6 +18,8 @@ MODEL_DIR_ENV = "NIGRAN_OCR_MODEL_DIR"
 THREADS_ENV = "NIGRAN_OCR_THREADS"
 # "0" reads plates with the line recogniser alone (no glyph classifier's second opinion).
 GLYPHS_ENV = "NIGRAN_OCR_GLYPHS"
+# "0" reads plates without PP-OCR's opinion on each row (``ocr.ppocr``).
+PPOCR_ENV = "NIGRAN_OCR_PPOCR"
 # "plates" (the default) reads plate rows with the recogniser weights fine-tuned on
 # synthetic plate rows (``fixtures.train_recogniser``); "easyocr" with EasyOCR's own
 # weights, which read every benchmark set less well but the tiny plates of the shipped
@@ -45,6 +47,24 @@ def glyphs_chosen() -> bool:
     """Whether the glyph classifier gives its second opinion (unless ``$NIGRAN_OCR_GLYPHS``
     is "0")."""
     return os.environ.get(GLYPHS_ENV, "1") != "0"
+
+
+def ppocr_chosen() -> bool:
+    """Whether PP-OCR's line recogniser gives its opinion (unless ``$NIGRAN_OCR_PPOCR``
+    is "0")."""
+    return os.environ.get(PPOCR_ENV, "1") != "0"
+
+
+def load_ppocr(alphabet: str) -> Any:
+    """PP-OCR's line recogniser (``ocr.ppocr``), or None (logged) where its measured
+    weights are not installed: plates are then read without its opinion."""
+    from ocr.ppocr import PpOcrRecogniser
+
+    try:
+        return PpOcrRecogniser(alphabet, threads=torch_threads())
+    except OcrModelError as error:
+        logger.warning("plates are read without PP-OCR's opinion: %s", error)
+        return None
 
 
 def stock_recogniser_chosen() -> bool:

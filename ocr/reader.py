@@ -35,11 +35,14 @@ from ocr.localize import PlateCandidate, PlateLayout
 from ocr.model_loading import (
     glyphs_chosen,
     load_line_recogniser,
+    load_ppocr,
+    ppocr_chosen,
     resolve_model_dir,
     runtime_chosen,
     stock_recogniser_chosen,
 )
 from ocr.plate_text import colour_hints, format_ceiling
+from ocr.ppocr import PpOcrRecogniser
 from ocr.recognition import LineReading, LineRecogniser
 from ocr.row_crop import RowCrop
 from ocr.row_cutting import row_crops
@@ -108,6 +111,7 @@ class PlateReader:
         use_glyphs: bool | None = None,
         stock_recogniser: bool | None = None,
         runtime: str | None = None,
+        use_ppocr: bool | None = None,
     ) -> None:
         self.model_dir = resolve_model_dir(model_dir)
         self.min_confidence = min_confidence
@@ -117,11 +121,14 @@ class PlateReader:
         self.stock_recogniser = (
             stock_recogniser_chosen() if stock_recogniser is None else stock_recogniser
         )
+        # PP-OCR's opinion on each row (None: unless $NIGRAN_OCR_PPOCR is "0").
+        self.use_ppocr = ppocr_chosen() if use_ppocr is None else use_ppocr
         # "onnx" or "torch" (None: $NIGRAN_OCR_RUNTIME, else "onnx").
         self.runtime = runtime_chosen(runtime)
         self.load_time_s: float | None = None
         self._recogniser: LineRecogniser | None = None
         self._glyphs: glyphs.GlyphClassifier | None = None
+        self._ppocr: PpOcrRecogniser | None = None
         self._easyocr: Any = None
         self._lock = threading.Lock()
 
@@ -138,6 +145,8 @@ class PlateReader:
                     if self.use_glyphs:
                         self._glyphs = glyphs.GlyphClassifier()
                     self._recogniser = LineRecogniser(self._easyocr, network)
+                    if self.use_ppocr:
+                        self._ppocr = load_ppocr(self._recogniser.alphabet)
                     self.load_time_s = time.perf_counter() - started
         return self._recogniser
 
@@ -147,6 +156,13 @@ class PlateReader:
         reader's very first plate is read with it like every other."""
         _ = self.recogniser
         return self._glyphs
+
+    @property
+    def ppocr(self) -> PpOcrRecogniser | None:
+        """PP-OCR's line recogniser (None when switched off or not installed), loaded
+        with the recogniser."""
+        _ = self.recogniser
+        return self._ppocr
 
     @property
     def easyocr_reader(self) -> Any:
@@ -503,16 +519,23 @@ class PlateReader:
         blurred glyph's reading can flip with the crop's height: a "W" read "H"; each
         crop is right on plates the other misreads). A view read surely throughout
         leaves no glyph in doubt, and the next is not read (a third of a vehicle's
-        rows on the rendered scenes: the same readings, a recognition saved)."""
-        best: LineReading | None = None
+        rows on the rendered scenes: the same readings, a recognition saved).
+
+        A row not read surely throughout is read by PP-OCR too, from the view read best
+        (``LineReading.ppocr``; ``ocr.ppocr``)."""
+        best: tuple[LineReading, np.ndarray] | None = None
         for view in row.views():
             (line,) = self.recogniser.read([view], _PLATE_SYMBOLS)
-            if best is None or line.confidence > best.confidence:
-                best = line
+            if best is None or line.confidence > best[0].confidence:
+                best = line, view
             if min(line.char_confidences, default=0.0) >= _SURE_CHARACTER:
                 break
         assert best is not None  # a row has at least one view
-        return best
+        line, view = best
+        ppocr = self.ppocr
+        if ppocr is None or min(line.char_confidences, default=0.0) >= _SURE_CHARACTER:
+            return line
+        return replace(line, ppocr=ppocr.read(view, _PLATE_SYMBOLS))
 
     def _result(self, readings: Sequence[_CropReading], crop_dir: Path | None) -> PlateReading:
         fused = fuse([r.frame for r in readings], min_confidence=self.min_confidence)

@@ -41,6 +41,9 @@ class LineReading:
     alphabet: str
     # Centre of each character as a fraction of the line image's width.
     char_x: tuple[float, ...] = ()
+    # PP-OCR's reading of the same line image (``ocr.ppocr``), where it was read: pooled
+    # in by ``layout_reading.recognised_lines``. Not kept by ``keep``.
+    ppocr: LineReading | None = None
 
     def keep(self, indices: Sequence[int]) -> LineReading:
         """The reading with only the characters at ``indices``."""
@@ -128,7 +131,7 @@ class LineRecogniser:
         """Recognise one ``(64, W)`` model input."""
         probs = self._probabilities(model_scale(image)) * mask
         probs /= np.maximum(probs.sum(axis=1, keepdims=True), 1e-12)
-        return self._decode(probs, 1.0 / len(probs))
+        return decode_ctc(probs, self.alphabet)
 
     def _probabilities(self, scaled: np.ndarray) -> np.ndarray:
         """``(T, C)`` symbol probabilities at each output frame of one model input."""
@@ -155,28 +158,29 @@ class LineRecogniser:
                 mask[position + 1] = True
         return mask
 
-    def _decode(self, probs: np.ndarray, frame_width_frac: float) -> LineReading:
-        """Greedy CTC decoding; ``frame_width_frac`` is one output frame's share of the line."""
-        best = probs.argmax(axis=1)
-        chars: list[str] = []
-        confidences: list[float] = []
-        vectors: list[np.ndarray] = []
-        positions: list[float] = []
-        previous = 0
-        for frame, symbol in enumerate(best):
-            if symbol != 0 and symbol != previous:
-                chars.append(self.alphabet[symbol - 1])
-                confidences.append(float(probs[frame, symbol]))
-                vectors.append(probs[frame, 1:])
-                positions.append((frame + 0.5) * frame_width_frac)
-            elif symbol != 0 and symbol == previous and probs[frame, symbol] > confidences[-1]:
-                confidences[-1] = float(probs[frame, symbol])
-                vectors[-1] = probs[frame, 1:]
-            previous = symbol
-        char_probs = np.stack(vectors) if vectors else np.zeros((0, len(self.alphabet)))
-        return LineReading(
-            "".join(chars), tuple(confidences), char_probs, self.alphabet, tuple(positions)
-        )
+
+def decode_ctc(probs: np.ndarray, alphabet: str) -> LineReading:
+    """Greedy CTC decoding of ``(T, len(alphabet) + 1)`` probabilities (index 0 the
+    blank, symbol i ``alphabet[i - 1]``) that span one line image."""
+    best = probs.argmax(axis=1)
+    frame_width_frac = 1.0 / max(len(probs), 1)
+    chars: list[str] = []
+    confidences: list[float] = []
+    vectors: list[np.ndarray] = []
+    positions: list[float] = []
+    previous = 0
+    for frame, symbol in enumerate(best):
+        if symbol != 0 and symbol != previous:
+            chars.append(alphabet[symbol - 1])
+            confidences.append(float(probs[frame, symbol]))
+            vectors.append(probs[frame, 1:])
+            positions.append((frame + 0.5) * frame_width_frac)
+        elif symbol != 0 and symbol == previous and probs[frame, symbol] > confidences[-1]:
+            confidences[-1] = float(probs[frame, symbol])
+            vectors[-1] = probs[frame, 1:]
+        previous = symbol
+    char_probs = np.stack(vectors) if vectors else np.zeros((0, len(alphabet)))
+    return LineReading("".join(chars), tuple(confidences), char_probs, alphabet, tuple(positions))
 
 
 BF16_ENV = "NIGRAN_OCR_BF16"
