@@ -7,10 +7,13 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ocr import onnx_network
 from ocr.errors import OcrModelError
+
+if TYPE_CHECKING:
+    from ocr.ppocr import PpOcrRecogniser
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +58,7 @@ def ppocr_chosen() -> bool:
     return os.environ.get(PPOCR_ENV, "1") != "0"
 
 
-def load_ppocr(alphabet: str) -> Any:
+def load_ppocr(alphabet: str) -> PpOcrRecogniser | None:
     """PP-OCR's line recogniser (``ocr.ppocr``), or None (logged) where its measured
     weights are not installed: plates are then read without its opinion."""
     from ocr.ppocr import PpOcrRecogniser

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -30,19 +31,7 @@ class OnnxLineNetwork:
     model input in, ``(T, C)`` logits out (index 0 the CTC blank)."""
 
     def __init__(self, path: Path, *, threads: int) -> None:
-        try:
-            import onnxruntime
-        except ImportError as error:
-            raise OcrModelError(f"onnxruntime is not installed ({error})") from error
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        try:
-            self._session = onnxruntime.InferenceSession(
-                str(path), options, providers=["CPUExecutionProvider"]
-            )
-        except Exception as error:  # onnxruntime raises its own untyped errors
-            raise OcrModelError(f"could not load the ONNX recogniser {path} ({error})") from error
+        self._session = cpu_session(path, threads=threads)
         self.path = path
         self.metadata: dict[str, str] = dict(self._session.get_modelmeta().custom_metadata_map)
 
@@ -50,6 +39,26 @@ class OnnxLineNetwork:
         """Logits for one model input (``recognition.model_scale`` of a ``(64, W)`` line)."""
         (output,) = self._session.run(None, {INPUT_NAME: scaled[None, None]})
         return np.asarray(output[0])
+
+
+def cpu_session(path: Path, *, threads: int) -> Any:
+    """An ONNX Runtime session of the network at ``path`` on the CPU, ``threads`` within
+    an operator (one at a time across operators: plate lines are small inputs).
+
+    Raises:
+        OcrModelError: when onnxruntime is missing or cannot load the file.
+    """
+    try:
+        import onnxruntime
+    except ImportError as error:
+        raise OcrModelError(f"onnxruntime is not installed ({error})") from error
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    try:
+        return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as error:  # onnxruntime raises its own untyped errors
+        raise OcrModelError(f"could not load the ONNX network {path} ({error})") from error
 
 
 def load(path: Path, *, weights_path: Path, alphabet: str, threads: int) -> OnnxLineNetwork:

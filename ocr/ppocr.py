@@ -8,7 +8,7 @@ reads many of those as they are. Its weights ship inside the ``rapidocr`` wheel 
 download); this module runs them in ONNX Runtime on the same row crops, masked to the
 plate's symbols (its lower-case letters count for their capitals), and returns a
 ``LineReading`` in the line recogniser's alphabet, so that its odds can be pooled with
-the others character by character (``glyphs.with_glyph_odds``).
+the others character by character (``glyphs.with_line_odds``).
 
 The weights are checked against the SHA-256 they were measured with (``MODEL_SHA256``):
 other weights (another ``rapidocr`` release) are not used, and the reader logs why.
@@ -16,7 +16,6 @@ other weights (another ``rapidocr`` release) are not used, and the reader logs w
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import math
 from pathlib import Path
@@ -25,6 +24,7 @@ import cv2
 import numpy as np
 
 from ocr.errors import OcrModelError
+from ocr.onnx_network import cpu_session, file_sha256
 from ocr.recognition import LineReading, decode_ctc
 
 MODEL_FILE = "PP-OCRv6_rec_small.onnx"
@@ -54,24 +54,16 @@ class PpOcrRecogniser:
 
     def __init__(self, alphabet: str, *, threads: int, path: Path | None = None) -> None:
         """Raises ``OcrModelError`` when the weights are missing or not those measured."""
-        import onnxruntime
-
         path = path or model_path()
-        try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        except OSError as error:
-            raise OcrModelError(f"could not read PP-OCR's weights {path} ({error})") from error
+        if not path.is_file():
+            raise OcrModelError(f"no PP-OCR weights at {path}: install rapidocr==3.10.0")
+        digest = file_sha256(path)
         if digest != MODEL_SHA256:
             raise OcrModelError(
                 f"{path} is not the PP-OCR build this reader was measured with "
                 f"(SHA-256 {digest[:12]}…): install rapidocr==3.10.0"
             )
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        self._session = onnxruntime.InferenceSession(
-            str(path), options, providers=["CPUExecutionProvider"]
-        )
+        self._session = cpu_session(path, threads=threads)
         self._input = self._session.get_inputs()[0].name
         metadata = self._session.get_modelmeta().custom_metadata_map
         # Output 0 is the CTC blank, then the characters, then a space.

@@ -528,12 +528,12 @@ class PlateReader:
             (line,) = self.recogniser.read([view], _PLATE_SYMBOLS)
             if best is None or line.confidence > best[0].confidence:
                 best = line, view
-            if min(line.char_confidences, default=0.0) >= _SURE_CHARACTER:
+            if _read_surely(line):
                 break
         assert best is not None  # a row has at least one view
         line, view = best
         ppocr = self.ppocr
-        if ppocr is None or min(line.char_confidences, default=0.0) >= _SURE_CHARACTER:
+        if ppocr is None or _read_surely(line):
             return line
         return replace(line, ppocr=ppocr.read(view, _PLATE_SYMBOLS))
 
@@ -602,6 +602,12 @@ def _rival(best: FrameReading, other: FrameReading) -> FrameReading | None:
     if not are_rivals(best, other):
         return None
     return replace(best, second_look=as_dissent(other))
+
+
+def _read_surely(line: LineReading) -> bool:
+    """Whether the recogniser rated every character of ``line`` at least
+    ``_SURE_CHARACTER`` (an empty reading is not sure)."""
+    return min(line.char_confidences, default=0.0) >= _SURE_CHARACTER
 
 
 def _at_read_height(plate_bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
