@@ -43,6 +43,7 @@ _UNCUED_FORMAT_FACTOR = 0.55
 # digits) is believed this much less on one frame.
 _RARE_PLATE_FACTOR = 0.75
 _SHORT_NUMBER_DIGITS = 2
+_SHORTEST_PLATE = 5
 # A one-letter series is a Sindh plate's, numbered with four digits ("A-1234", PLATES.md).
 _ONE_LETTER_SERIES_DIGITS = 4
 # How much a character the network saw as the other kind (a digit where a letter must
@@ -286,6 +287,12 @@ def plate_confidence(
             confidence *= 0.3
         elif text.isdigit():
             confidence *= 0.6
+        if 4 <= read_chars < _SHORTEST_PLATE:
+            # No registration of the US, European or Pakistani sets is shorter than
+            # five characters (PLATES.md's shortest, "A-1234"): four are a sign's word
+            # and a digit ("TAX-1") or a plate with a glyph lost, as rare as a
+            # Pakistani plate of a rare shape.
+            confidence *= _RARE_PLATE_FACTOR
     # Characters read but not segmented (or segmented but not read) mean a part of the
     # plate was missed or something beside it was read.
     confidence *= _COUNT_MISMATCH_FACTOR ** min(2, abs(read_chars - segmented_chars))

@@ -450,11 +450,16 @@ class PlateReader:
         if reading.parsed.is_pakistani and any(
             a.text != b.text for a, b in zip(recognised, lines, strict=True)
         ):
-            # A glyph read between the segmented characters is an emblem or a character
-            # the segmentation missed; Pakistani plates carry no emblem between their
-            # characters ("CS-9641" was read "CS-941"): the plate with it is the other
-            # reading of this frame. (A foreign plate's emblem, a Slovak one's, is the
-            # likelier there, and its reading is no sure answer anyway.)
+            # The recogniser's own reading, where the rows read differ from it, is this
+            # frame's other reading: (1) a glyph read between the segmented characters
+            # is an emblem or a character the segmentation missed, and Pakistani plates
+            # carry no emblem between their characters ("CS-9641" was read "CS-941");
+            # (2) a character the glyph classifier and PP-OCR re-rated is one the
+            # networks disagree on, and either may be right (measured 2026-12-07: made
+            # a test of the re-rating alone, US AYE132 and a blurred Pakistani plate
+            # were gained, two Pakistani plates turned -5 degrees lost, "AYG-122" read
+            # "AYC-122"). (A foreign plate's emblem, a Slovak one's, is the likelier
+            # there, and its reading is no sure answer anyway.)
             with_strays = interpret(rows, recognised, hints, layout)
             if with_strays is not None and differs(reading, with_strays):
                 return replace(reading, second_look=with_strays)

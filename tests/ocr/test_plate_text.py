@@ -96,6 +96,13 @@ def test_the_dash_between_a_foreign_readings_blocks_is_no_character() -> None:
     )
 
 
+def test_four_characters_are_believed_less_than_a_registration() -> None:
+    # A San Francisco photo: the taxi's roof sign read "TAX1" surely, the plate
+    # "75061H1" less so. No registration is shorter than five characters.
+    sign, plate = parse_plate("TAX1"), parse_plate("75061H1")
+    assert plate_confidence((0.95,) * 4, sign, 4) < plate_confidence((0.87,) * 7, plate, 7)
+
+
 def test_a_word_is_believed_less_than_a_registration() -> None:
     # A Texas photo: the state's name above the plate read surely, "TEXAS", and the
     # plate less so. A registration holds a digit (every Pakistani one does); a row of
