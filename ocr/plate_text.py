@@ -44,6 +44,8 @@ _UNCUED_FORMAT_FACTOR = 0.55
 _RARE_PLATE_FACTOR = 0.75
 _SHORT_NUMBER_DIGITS = 2
 _SHORTEST_PLATE = 5
+# Glyphs that one upright bar reads as.
+_STROKE_GLYPHS = "I1JTL"
 # A one-letter series is a Sindh plate's, numbered with four digits ("A-1234", PLATES.md).
 _ONE_LETTER_SERIES_DIGITS = 4
 # How much a character the network saw as the other kind (a digit where a letter must
@@ -287,6 +289,10 @@ def plate_confidence(
             confidence *= 0.3
         elif text.isdigit():
             confidence *= 0.6
+        elif 2 * sum(char in _STROKE_GLYPHS for char in text) > len(text):
+            # Mostly upright strokes ("IIITI7"): the bars of a railing, a grille or a
+            # radiator. No registration of the three sets is (at most three of seven).
+            confidence *= 0.3
         if 4 <= read_chars < _SHORTEST_PLATE:
             # No registration of the US, European or Pakistani sets is shorter than
             # five characters (PLATES.md's shortest, "A-1234"): four are a sign's word

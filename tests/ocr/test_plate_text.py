@@ -103,6 +103,13 @@ def test_four_characters_are_believed_less_than_a_registration() -> None:
     assert plate_confidence((0.95,) * 4, sign, 4) < plate_confidence((0.87,) * 7, plate, 7)
 
 
+def test_a_row_of_upright_strokes_is_believed_less_than_a_registration() -> None:
+    # A US photo: a railing's bars read "IIITI7" outranked the plate "SH0R7X" read
+    # with a glyph too many. No registration is mostly I, 1, J, T and L.
+    railing, plate = parse_plate("IIITI7"), parse_plate("SH0LR7X")
+    assert plate_confidence((0.7,) * 6, railing, 6) < plate_confidence((0.45,) * 7, plate, 7)
+
+
 def test_a_word_is_believed_less_than_a_registration() -> None:
     # A Texas photo: the state's name above the plate read surely, "TEXAS", and the
     # plate less so. A registration holds a digit (every Pakistani one does); a row of
