@@ -274,6 +274,15 @@ class PlateReader:
                 reading = self._read_plate_image(
                     full_res if full_res is not None else candidate.crop_bgr
                 )
+                if (
+                    whole_frame
+                    and full_res is not None
+                    and (reading is None or not _good_enough(reading.frame))
+                ):
+                    # As the likeliest are, a whole frame's other candidates are read
+                    # at the search's scale too when unsure at the camera's (a "L"
+                    # merged into its neighbour there: US UG9L8U read "UG98U").
+                    reading = _surer(reading, self._read_plate_image(candidate.crop_bgr))
             if reading is None:
                 continue
             if reading.cut and not plate_crop:

@@ -200,6 +200,10 @@ def test_a_candidate_its_crop_cuts_short_is_read_again_with_room_around_it(
         # ... searched again as a crop is, the plate reads "LM298A", its "I" by the
         # frame's edge lost; cut close it reads whole, as surely.
         ("test_008.jpg", "LM298AI"),
+        # The plate is the third candidate, read as it is: at the camera's resolution
+        # its "L", blurred into the "9", is lost ("UG98U"); from the reduced copy it
+        # reads whole, and the surer of the two readings stands.
+        ("wts-lg-000099.jpg", "UG9L8U"),
     ],
 )
 def test_the_plate_of_a_whole_photo_is_read(plate_reader, scenes, name: str, plate: str) -> None:
