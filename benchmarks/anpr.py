@@ -27,12 +27,18 @@ unreadable); ``wrong_confident`` is the share of answers above the confidence th
 that are wrong. "O/0 only" counts the misses that differ from the truth only in O and 0:
 the labels of one set may write a plate's round glyph as either. The naive baseline is
 EasyOCR's ``readtext`` on the same crop, joined.
+
+A reliability table (answers binned by their confidence, each bin's mean confidence
+against how many were right) ends the report; ``calibration_gap`` is the answer-weighted
+mean of the gap between the two over the bins (0 for a confidence that is the chance of
+being right).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
 import statistics
 import sys
@@ -55,6 +61,8 @@ from ocr.reader import PlateReader
 _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
 # Margin around a true plate box, as a share of its width and height.
 _BOX_MARGIN = (0.12, 0.25)
+# Confidence bins of the reliability table.
+_RELIABILITY_EDGES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 
 
 @dataclass(frozen=True)
@@ -80,12 +88,24 @@ class Tally:
     round_glyph_misses: int = 0
     latencies_ms: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    # Each answer's confidence and whether it was right (where the method gives one).
+    graded: list[tuple[float, bool]] = field(default_factory=list)
 
-    def add(self, truth: str, answer: str, *, confident: bool, latency_ms: float) -> None:
+    def add(
+        self,
+        truth: str,
+        answer: str,
+        *,
+        confident: bool,
+        latency_ms: float,
+        confidence: float | None = None,
+    ) -> None:
         truth_key, answer_key = canonical(truth), canonical(answer)
         self.n += 1
         right = truth_key == answer_key
         self.exact += right
+        if confidence is not None:
+            self.graded.append((confidence, right))
         self.char_errors += edit_distance(truth_key, answer_key)
         self.truth_chars += len(truth_key)
         if confident:
@@ -213,7 +233,11 @@ def _run_set(
         crop_ms = (time.perf_counter() - started) * 1000
         target = box_tally if scenes else main_tally
         target.add(
-            sample.truth, _answer(reading), confident=not reading.unreadable, latency_ms=crop_ms
+            sample.truth,
+            _answer(reading),
+            confident=not reading.unreadable,
+            latency_ms=crop_ms,
+            confidence=reading.confidence,
         )
         crop_tally.add(
             sample.truth, _answer(reading), confident=not reading.unreadable, latency_ms=crop_ms
@@ -227,6 +251,7 @@ def _run_set(
                 _answer(reading),
                 confident=not reading.unreadable,
                 latency_ms=scene_ms,
+                confidence=reading.confidence,
             )
         if naive is not None:
             started = time.perf_counter()
@@ -337,6 +362,7 @@ def _print_result(all_tallies: dict[str, list[Tally]]) -> None:
             total.char_errors += tally.char_errors
             total.truth_chars += tally.truth_chars
             total.latencies_ms += tally.latencies_ms
+            total.graded += tally.graded
         return total
 
     scenes = pooled(all_tallies["scenes"]) if all_tallies["scenes"] else None
@@ -348,6 +374,8 @@ def _print_result(all_tallies: dict[str, list[Tally]]) -> None:
     plateless = pooled(all_tallies["plateless"]) if all_tallies["plateless"] else None
     p50, p95 = _percentiles(main.latencies_ms)
     rec_p50, rec_p95 = _percentiles(crop.latencies_ms)
+    graded = main.graded + (box.graded if box else []) + (scenes.graded if scenes else [])
+    calibration_gap = _print_reliability(graded)
     print()
     print(f"recognition alone per plate crop: p50 {rec_p50:.1f} ms, p95 {rec_p95:.1f} ms")
     print(
@@ -364,8 +392,32 @@ def _print_result(all_tallies: dict[str, list[Tally]]) -> None:
         f"rec_p50_ms={rec_p50:.1f} "
         + (f"track_exact={scenes.rate():.3f} tracks={scenes.n} " if scenes else "")
         + (f"plateless_false={plateless.confident} plateless={plateless.n} " if plateless else "")
+        + f"calibration_gap={calibration_gap:.3f} "
         + f"n={main.n}"
     )
+
+
+def _print_reliability(graded: list[tuple[float, bool]]) -> float:
+    """How often answers were right at each level of their confidence (every answer of
+    the reader: crops, given boxes, whole images, tracks), and the answer-weighted mean
+    gap between the two; nan without answers."""
+    if not graded:
+        return float("nan")
+    print()
+    print("confidence against exactness (every answer; the threshold splits unreadable below):")
+    print(f"{'confidence':>12} {'answers':>8} {'mean conf':>10} {'exact':>7}")
+    gap = 0.0
+    for low, high in itertools.pairwise(_RELIABILITY_EDGES):
+        in_bin = [(c, r) for c, r in graded if low <= c < high or (high == 1.0 and c == 1.0)]
+        if not in_bin:
+            continue
+        mean_confidence = sum(c for c, _ in in_bin) / len(in_bin)
+        exact = sum(r for _, r in in_bin) / len(in_bin)
+        gap += len(in_bin) * abs(exact - mean_confidence)
+        print(
+            f"{f'{low:.1f}-{high:.1f}':>12} {len(in_bin):>8} {mean_confidence:>10.2f} {exact:>7.1%}"
+        )
+    return gap / len(graded)
 
 
 def _rendered_scene(spec: str, seconds: float, cache: Path) -> Path:
@@ -410,7 +462,11 @@ def _run_scene(reader: PlateReader, sample_dir: Path, frames_per_track: int = 5)
         reading = reader.read_track(observations)
         per_vehicle_ms = (time.perf_counter() - started) * 1000 / max(len(observations), 1)
         tally.add(
-            plate, _answer(reading), confident=not reading.unreadable, latency_ms=per_vehicle_ms
+            plate,
+            _answer(reading),
+            confident=not reading.unreadable,
+            latency_ms=per_vehicle_ms,
+            confidence=reading.confidence,
         )
     return tally
 

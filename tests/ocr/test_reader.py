@@ -560,3 +560,18 @@ def test_the_benchmark_counts_misses_that_differ_only_in_o_and_0() -> None:
     tally.add("LEB-5700", "LEB-5700", confident=True, latency_ms=1.0)
 
     assert (tally.exact, tally.round_glyph_misses) == (1, 2)
+
+
+def test_the_benchmark_weighs_confidence_against_exactness(capsys) -> None:
+    from benchmarks.anpr import _print_reliability
+
+    # Two answers at 0.9, one right; two at 0.3, both right: each bin is 0.4 and 0.7 off.
+    graded = [(0.9, True), (0.9, False), (0.3, True), (0.3, True)]
+
+    gap = _print_reliability(graded)
+
+    assert gap == pytest.approx((2 * 0.4 + 2 * 0.7) / 4)
+    table = capsys.readouterr().out
+    assert "0.8-1.0        2       0.90   50.0%" in table
+    assert "0.2-0.4        2       0.30  100.0%" in table
+    assert "0.4-0.6" not in table  # no answers there
