@@ -43,6 +43,7 @@ _UNCUED_FORMAT_FACTOR = 0.55
 # digits) is believed this much less on one frame.
 _RARE_PLATE_FACTOR = 0.75
 _SHORT_NUMBER_DIGITS = 2
+# The fewest characters a registration has (PLATES.md's shortest: "A-1234").
 _SHORTEST_PLATE = 5
 # Glyphs that one upright bar reads as.
 _STROKE_GLYPHS = "I1JTL"

@@ -465,10 +465,10 @@ class PlateReader:
             # carry no emblem between their characters ("CS-9641" was read "CS-941");
             # (2) a character the glyph classifier and PP-OCR re-rated is one the
             # networks disagree on, and either may be right (measured 2026-12-07: made
-            # a test of the re-rating alone, US AYE132 and a blurred Pakistani plate
-            # were gained, two Pakistani plates turned -5 degrees lost, "AYG-122" read
-            # "AYC-122"). (A foreign plate's emblem, a Slovak one's, is the likelier
-            # there, and its reading is no sure answer anyway.)
+            # on strays alone, US AYE132 and a blurred Pakistani plate were gained, two
+            # Pakistani plates turned -5 degrees lost, "AYG-122" read "AYC-122"). (A
+            # foreign plate's emblem, a Slovak one's, is the likelier there, and its
+            # reading is no sure answer anyway.)
             with_strays = interpret(rows, recognised, hints, layout)
             if with_strays is not None and differs(reading, with_strays):
                 return replace(reading, second_look=with_strays)
