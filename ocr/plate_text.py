@@ -45,6 +45,11 @@ _RARE_PLATE_FACTOR = 0.75
 _SHORT_NUMBER_DIGITS = 2
 # The fewest characters a registration has (PLATES.md's shortest: "A-1234").
 _SHORTEST_PLATE = 5
+# A foreign reading of fewer or more characters than these is a fragment or running text.
+_FOREIGN_READ_CHARS = (4, 9)
+# How much a foreign reading that is no registration (a fragment, a word, a railing's
+# bars) is believed.
+_NOT_A_PLATE_FACTOR = 0.3
 # Glyphs that one upright bar reads as.
 _STROKE_GLYPHS = "I1JTL"
 # A one-letter series is a Sindh plate's, numbered with four digits ("A-1234", PLATES.md).
@@ -281,20 +286,21 @@ def plate_confidence(
     if not parsed.is_pakistani:
         # Its characters: a dash or a space read between blocks is none.
         text = canonical(parsed.text)
-        if not 4 <= read_chars <= 9:
+        fewest, most = _FOREIGN_READ_CHARS
+        if not fewest <= read_chars <= most:
             # A fragment (one row of a two-line plate) or running text, not a plate.
-            confidence *= 0.3
+            confidence *= _NOT_A_PLATE_FACTOR
         elif text.isalpha():
             # A word (a state's name above the plate, a dealer's, a slogan): a
             # registration holds a digit, every Pakistani one does.
-            confidence *= 0.3
+            confidence *= _NOT_A_PLATE_FACTOR
         elif text.isdigit():
             confidence *= 0.6
         elif 2 * sum(char in _STROKE_GLYPHS for char in text) > len(text):
             # Mostly upright strokes ("IIITI7"): the bars of a railing, a grille or a
             # radiator. No registration of the three sets is (at most three of seven).
-            confidence *= 0.3
-        if 4 <= read_chars < _SHORTEST_PLATE:
+            confidence *= _NOT_A_PLATE_FACTOR
+        if fewest <= read_chars < _SHORTEST_PLATE:
             # No registration of the US, European or Pakistani sets is shorter than
             # five characters (PLATES.md's shortest, "A-1234"): four are a sign's word
             # and a digit ("TAX-1") or a plate with a glyph lost, as rare as a
